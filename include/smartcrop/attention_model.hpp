@@ -1,0 +1,60 @@
+#pragma once
+// The DINO ViT TorchScript model: loading it once and running it on photos.
+// Torch stays behind this header: nothing outside src/model/ includes torch.
+
+#include <memory>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "smartcrop/head_attention.hpp"
+
+namespace smartcrop {
+
+struct ModelInfo {
+  std::string path;
+  std::string architecture;    // e.g. "vit_small/16"
+  std::string weights_source;  // "official:<file> sha256:<hex>" or "random seed=<n>"
+  bool random_weights = true;
+  int heads = 0;
+  int patch_size = 16;
+  double load_ms = 0.0;
+  std::int64_t file_bytes = 0;
+};
+
+// A resized, normalised photo ready for the model.
+struct ModelInput {
+  cv::Mat chw;            // float32, 3 x height x width, RGB, ImageNet mean/std
+  int width = 0;          // trimmed to a multiple of the patch size
+  int height = 0;
+  int resized_width = 0;  // before trimming: the photo scaled to short side input_size
+  int resized_height = 0;
+};
+
+// Resizes `bgr` so its short side is `input_size` (INTER_AREA down, INTER_CUBIC up),
+// converts to RGB, normalises with ImageNet mean/std and trims the right and bottom
+// edges to multiples of `patch_size`. Throws smartcrop::Error if the result would be
+// smaller than one patch.
+ModelInput prepare_model_input(const cv::Mat& bgr, int input_size, int patch_size);
+
+class AttentionModel {
+ public:
+  // Loads the TorchScript file at `path`. Throws smartcrop::Error naming the path,
+  // with how to get a model when the file is missing.
+  static std::unique_ptr<AttentionModel> load(const std::string& path);
+  virtual ~AttentionModel() = default;
+
+  virtual const ModelInfo& info() const = 0;
+  // Runs the model and returns the last block's CLS attention per head.
+  virtual HeadAttention forward(const ModelInput& input) = 0;
+};
+
+// Sets Torch's intra-op thread count; threads <= 0 means all available cores.
+// Returns the count in use.
+int set_torch_threads(int threads);
+
+// Returns true if the BLAS library loaded in this process is the slow reference
+// BLAS (Debian's default without OpenBLAS). Logs nothing.
+bool using_reference_blas();
+
+}  // namespace smartcrop

@@ -1,0 +1,40 @@
+#pragma once
+// Saliency backends: something that turns a photo into a score map.
+
+#include <memory>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "smartcrop/score_map.hpp"
+
+namespace smartcrop {
+
+struct SaliencyParams {
+  int input_size = 480;         // short side the photo is scaled to before analysis
+  double head_threshold = 0.3;  // DINO: per-head top-mass share; 0 = sum raw attention
+  int blur_px = 30;             // box blur window, in pixels of a 480 px short side
+};
+
+struct SaliencyResult {
+  ScoreMap attention;  // unblurred combined map, for display and the confidence figure
+  ScoreMap score;      // blurred map the window is chosen from (same geometry)
+  double seconds = 0.0;
+};
+
+class SaliencyBackend {
+ public:
+  virtual ~SaliencyBackend() = default;
+  // Short name for logs and JSON: "dino", "saliency", "center".
+  virtual std::string name() const = 0;
+  // Describes the model or method, for logs and JSON.
+  virtual std::string description() const = 0;
+  // Computes the maps for an upright 8-bit BGR photo. Throws smartcrop::Error.
+  virtual SaliencyResult compute(const cv::Mat& bgr, const std::string& path) = 0;
+};
+
+// Returns the blur window in map pixels for a map whose short side is
+// `map_short_side` px: blur_px scaled from a 480 px short side, at least 1.
+int scaled_blur_window(int blur_px, int map_short_side);
+
+}  // namespace smartcrop

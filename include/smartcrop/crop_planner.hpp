@@ -1,0 +1,44 @@
+#pragma once
+// From a photo and a saliency backend to crop boxes at the requested ratios.
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "smartcrop/backend.hpp"
+#include "smartcrop/ratio.hpp"
+#include "smartcrop/window.hpp"
+
+namespace smartcrop {
+
+enum class Strategy { Peak, Mass };
+
+struct CropParams {
+  std::vector<AspectRatio> ratios;
+  Strategy strategy = Strategy::Peak;
+};
+
+struct CropChoice {
+  AspectRatio ratio;
+  Box box;                  // original pixels
+  double confidence = 0.0;  // share of attention inside the box
+};
+
+struct CropPlan {
+  int width = 0;   // original image size
+  int height = 0;
+  SaliencyResult saliency;
+  double peak_x = 0.0;  // blurred peak, original pixels
+  double peak_y = 0.0;
+  std::vector<CropChoice> crops;  // one per requested ratio, in order
+};
+
+// Chooses one crop box per ratio from the saliency already computed for a
+// width x height photo.
+CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropParams& params);
+
+// Returns the pixels of `box` cut from `image` (a copy).
+cv::Mat cut_crop(const cv::Mat& image, const Box& box);
+
+}  // namespace smartcrop

@@ -1,0 +1,48 @@
+#pragma once
+// Decoding photos (EXIF orientation applied) and writing images atomically.
+
+#include <cstdint>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace smartcrop {
+
+struct LoadOptions {
+  // Refuse images with more pixels than this (decompression-bomb guard); 0 = no limit.
+  std::int64_t max_pixels = 178'956'970;  // same default as Pillow's bomb warning x2
+};
+
+struct DecodedImage {
+  cv::Mat pixels;         // 8-bit, 3-channel BGR, upright (EXIF orientation applied)
+  cv::Mat original;       // as decoded (any depth/channels, alpha kept), upright
+  int orientation = 1;    // EXIF orientation tag that was applied (1 = none)
+  int width() const { return pixels.cols; }
+  int height() const { return pixels.rows; }
+};
+
+// Reads and decodes the image at `path`. Throws smartcrop::Error naming the path
+// and the reason (missing, unreadable, not an image, too many pixels).
+DecodedImage load_image(const std::string& path, const LoadOptions& options = {});
+
+// Decodes an image already read into memory; `path` only names it in errors.
+DecodedImage decode_image(const std::string& path, const std::vector<std::uint8_t>& bytes,
+                          const LoadOptions& options = {});
+
+struct WriteOptions {
+  int jpeg_quality = 92;  // 1..100, also WebP quality
+  bool overwrite = true;  // false: fail if `path` exists
+};
+
+// Encodes `image` by the extension of `path` (.jpg/.jpeg/.png/.webp) and writes it
+// to a temporary file in the same folder, then renames it into place, so no reader
+// ever sees a half-written file. Throws smartcrop::Error naming the path.
+void write_image_atomic(const std::string& path, const cv::Mat& image, const WriteOptions& options = {});
+
+// Returns the EXIF orientation (1..8) found in JPEG bytes, or 1 if there is none.
+int read_exif_orientation(const std::vector<std::uint8_t>& bytes);
+
+// Returns `image` turned upright for EXIF orientation 1..8.
+cv::Mat apply_orientation(const cv::Mat& image, int orientation);
+
+}  // namespace smartcrop
