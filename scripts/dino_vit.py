@@ -1,0 +1,216 @@
+"""DINO's Vision Transformer, rewritten to be scriptable with torch.jit.script.
+
+Mirrors facebookresearch/dino vision_transformer.py: same module tree and parameter
+names (so the official checkpoints load with strict=True), same arithmetic, same
+random initialisation order. Only the inference path is kept: dropout and drop-path
+are identities at eval time and the classification head is absent in DINO's
+backbones, so they are left out.
+"""
+import math
+from typing import NamedTuple, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+class VitConfig(NamedTuple):
+    patch_size: int
+    embed_dim: int
+    depth: int
+    num_heads: int
+
+
+ARCHITECTURES = {
+    "vit_small": VitConfig(patch_size=16, embed_dim=384, depth=12, num_heads=6),
+    "vit_base": VitConfig(patch_size=16, embed_dim=768, depth=12, num_heads=12),
+    # Not a DINO model: small enough for tests to build, script and run in milliseconds.
+    "tiny": VitConfig(patch_size=16, embed_dim=48, depth=2, num_heads=3),
+}
+
+# DINO's vit_small/vit_base use LayerNorm(eps=1e-6), not PyTorch's default 1e-5.
+LAYER_NORM_EPS = 1e-6
+# The grid pos_embed was trained for: 224 px / 16 px patches = 14 x 14.
+TRAINING_IMAGE_SIZE = 224
+
+
+class Attention(nn.Module):
+    def __init__(self, dim: int, num_heads: int):
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = (dim // num_heads) ** -0.5
+        self.qkv = nn.Linear(dim, dim * 3, bias=True)
+        self.proj = nn.Linear(dim, dim)
+
+    def split_heads(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """Returns q, k, v, each [B, heads, tokens, head_dim]."""
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, C // self.num_heads).permute(2, 0, 3, 1, 4)
+        return qkv[0], qkv[1], qkv[2]
+
+    def weights(self, q: Tensor, k: Tensor) -> Tensor:
+        """Returns the softmax attention [B, heads, tokens, tokens]."""
+        # Scale after the product, as DINO does: folding it into q changes rounding.
+        attn = (q @ k.transpose(-2, -1)) * self.scale
+        return attn.softmax(dim=-1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        B, N, C = x.shape
+        q, k, v = self.split_heads(x)
+        attn = self.weights(q, k)
+        return self.proj((attn @ v).transpose(1, 2).reshape(B, N, C))
+
+    def attention_only(self, x: Tensor) -> Tensor:
+        """Returns the attention weights without computing the block output."""
+        q, k, _ = self.split_heads(x)
+        return self.weights(q, k)
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim: int, hidden_dim: int):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden_dim)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden_dim, dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block."""
+
+    def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=LAYER_NORM_EPS)
+        self.attn = Attention(dim, num_heads)
+        self.norm2 = nn.LayerNorm(dim, eps=LAYER_NORM_EPS)
+        self.mlp = Mlp(dim, int(dim * mlp_ratio))
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+    @torch.jit.export
+    def attention(self, x: Tensor) -> Tensor:
+        """DINO's Block.forward(x, return_attention=True)."""
+        return self.attn.attention_only(self.norm1(x))
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self, patch_size: int, embed_dim: int, in_chans: int = 3):
+        super().__init__()
+        self.patch_size = patch_size
+        self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class VisionTransformer(nn.Module):
+    def __init__(self, config: VitConfig, mlp_ratio: float = 4.0):
+        super().__init__()
+        self.patch_size = config.patch_size
+        self.num_heads = config.num_heads
+        self.patch_embed = PatchEmbed(config.patch_size, config.embed_dim)
+        num_patches = (TRAINING_IMAGE_SIZE // config.patch_size) ** 2
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, config.embed_dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + 1, config.embed_dim))
+        self.blocks = nn.ModuleList(
+            [Block(config.embed_dim, config.num_heads, mlp_ratio) for _ in range(config.depth)])
+        # Unused for attention maps, but part of the checkpoint: strict loading needs it.
+        self.norm = nn.LayerNorm(config.embed_dim, eps=LAYER_NORM_EPS)
+        self._init_weights_like_dino()
+
+    def _init_weights_like_dino(self):
+        # Same calls in the same order as DINO's __init__, so that a seeded random model
+        # draws the same numbers as DINO's would. The patch conv keeps PyTorch's default.
+        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        nn.init.trunc_normal_(self.cls_token, std=0.02)
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.trunc_normal_(module.weight, std=0.02)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.LayerNorm):
+                nn.init.zeros_(module.bias)
+                nn.init.ones_(module.weight)
+
+    def interpolate_pos_encoding(self, x: Tensor, height: int, width: int) -> Tensor:
+        """Resizes the 14x14 pos_embed to the image's patch grid, exactly as DINO does."""
+        npatch = x.shape[1] - 1
+        N = self.pos_embed.shape[1] - 1
+        if npatch == N and height == width:
+            return self.pos_embed
+        class_pos_embed = self.pos_embed[:, 0]
+        patch_pos_embed = self.pos_embed[:, 1:]
+        dim = x.shape[-1]
+        # DINO names these w0, h0, but takes them from dims 2 and 3 (rows, columns).
+        rows = height // self.patch_size
+        cols = width // self.patch_size
+        # The +0.1 makes floor(side * scale) land on rows/cols despite rounding
+        # (dino issue #8); as a scale_factor it also shifts the bicubic sampling
+        # slightly, which the released attention maps include, so keep it.
+        side = math.sqrt(N)
+        patch_pos_embed = F.interpolate(
+            patch_pos_embed.reshape(1, int(side), int(side), dim).permute(0, 3, 1, 2),
+            scale_factor=[(rows + 0.1) / side, (cols + 0.1) / side],
+            mode="bicubic",
+        )
+        if patch_pos_embed.shape[-2] != rows or patch_pos_embed.shape[-1] != cols:
+            raise RuntimeError("pos_embed interpolation gave the wrong grid size")
+        patch_pos_embed = patch_pos_embed.permute(0, 2, 3, 1).reshape(1, -1, dim)
+        return torch.cat((class_pos_embed.unsqueeze(0), patch_pos_embed), dim=1)
+
+    def prepare_tokens(self, x: Tensor) -> Tensor:
+        height, width = x.shape[2], x.shape[3]
+        x = self.patch_embed(x)
+        cls_tokens = self.cls_token.expand(x.shape[0], -1, -1)
+        x = torch.cat((cls_tokens, x), dim=1)
+        return x + self.interpolate_pos_encoding(x, height, width)
+
+    def get_last_selfattention(self, x: Tensor) -> Tensor:
+        """Returns the last block's attention weights [B, heads, tokens, tokens]."""
+        x = self.prepare_tokens(x)
+        last = len(self.blocks) - 1
+        attn = torch.empty(0)
+        for i, block in enumerate(self.blocks):
+            if i < last:
+                x = block(x)
+            else:
+                attn = block.attention(x)
+        return attn
+
+    def forward(self, x: Tensor) -> Tensor:
+        """DINO's forward: the normalised CLS feature [B, embed_dim]."""
+        x = self.prepare_tokens(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.norm(x)[:, 0]
+
+
+class ClsAttentionMap(nn.Module):
+    """What smartcrop exports: image [B, 3, H, W] -> [B, heads, H/patch, W/patch],
+    the last block's attention from the CLS token to each patch."""
+
+    def __init__(self, vit: VisionTransformer):
+        super().__init__()
+        self.vit = vit
+        self.patch_size = vit.patch_size
+        self.num_heads = vit.num_heads
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.dim() != 4 or x.shape[1] != 3:
+            raise ValueError("expected an image tensor [B, 3, H, W]")
+        height, width = x.shape[2], x.shape[3]
+        if height % self.patch_size != 0 or width % self.patch_size != 0 or height == 0 or width == 0:
+            raise ValueError("image height and width must be positive multiples of the patch size")
+        attn = self.vit.get_last_selfattention(x)
+        # Row 0 is the CLS token's query; column 0 (CLS to itself) is not a place in the image.
+        return attn[:, :, 0, 1:].reshape(
+            x.shape[0], self.num_heads, height // self.patch_size, width // self.patch_size)
+
+
+def build_vit(architecture: str) -> VisionTransformer:
+    """Returns an eval-mode ViT of a name in ARCHITECTURES, randomly initialised."""
+    return VisionTransformer(ARCHITECTURES[architecture]).eval()

@@ -1,0 +1,12 @@
+#include "smartcrop/backend.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace smartcrop {
+
+int scaled_blur_window(int blur_px, int map_short_side) {
+  return std::max(1, static_cast<int>(std::floor(blur_px * map_short_side / 480.0 + 0.5)));
+}
+
+}  // namespace smartcrop

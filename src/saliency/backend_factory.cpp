@@ -1,0 +1,74 @@
+#include "smartcrop/backend_factory.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "smartcrop/dino_backend.hpp"
+#include "smartcrop/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace smartcrop {
+
+namespace {
+
+class CenterBackend final : public SaliencyBackend {
+ public:
+  std::string name() const override { return "center"; }
+  std::string description() const override { return "centre crop"; }
+  SaliencyResult compute(const cv::Mat& bgr, const std::string&) override {
+    // One map pixel covering the whole photo: its centre is the photo's centre.
+    SaliencyResult result;
+    result.attention = ScoreMap(1, 1, bgr.cols, bgr.rows);
+    result.attention.values[0] = 1.0f;
+    result.score = result.attention;
+    return result;
+  }
+};
+
+constexpr const char* kDefaultModel = "models/dino_vits16.pt";
+
+}  // namespace
+
+std::string resolve_model_path(const std::string& requested) {
+  if (!requested.empty()) return requested;
+  if (const char* env = std::getenv("SMARTCROP_MODEL"); env != nullptr && *env != '\0') return env;
+  const fs::path candidates[] = {fs::path(SMARTCROP_SOURCE_DIR) / kDefaultModel,
+                                 fs::path(SMARTCROP_INSTALL_DATADIR) / kDefaultModel};
+  for (const auto& candidate : candidates) {
+    std::error_code ec;
+    if (fs::exists(candidate, ec)) return candidate.string();
+  }
+  return candidates[0].string();
+}
+
+std::unique_ptr<SaliencyBackend> make_center_backend() { return std::make_unique<CenterBackend>(); }
+
+BackendChoice make_backend(BackendKind kind, const std::string& model_path, const SaliencyParams& params) {
+  BackendChoice choice;
+  switch (kind) {
+    case BackendKind::Center:
+      choice.backend = make_center_backend();
+      return choice;
+    case BackendKind::Saliency:
+      choice.backend = make_builtin_saliency_backend(params);
+      return choice;
+    case BackendKind::Dino:
+      choice.backend = std::make_unique<DinoBackend>(AttentionModel::load(model_path), params);
+      return choice;
+    case BackendKind::Auto: {
+      std::error_code ec;
+      if (fs::exists(model_path, ec)) {
+        choice.backend = std::make_unique<DinoBackend>(AttentionModel::load(model_path), params);
+      } else {
+        choice.fallback_reason = "no DINO model at " + model_path +
+                                 " (get one with /usr/bin/python3 scripts/export_model.py); using the built-in saliency";
+        choice.backend = make_builtin_saliency_backend(params);
+      }
+      return choice;
+    }
+  }
+  throw Error("", "unknown backend");
+}
+
+}  // namespace smartcrop

@@ -1,0 +1,58 @@
+#include "smartcrop/window.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace smartcrop {
+
+namespace {
+int round_half_up(double v) { return static_cast<int>(std::floor(v + 0.5)); }
+}  // namespace
+
+WindowSize largest_window(int image_width, int image_height, double ratio) {
+  if (image_width < 1 || image_height < 1 || !(ratio > 0.0)) {
+    throw std::invalid_argument("largest_window needs a non-empty image and a positive ratio");
+  }
+  WindowSize size;
+  if (static_cast<double>(image_width) / image_height > ratio) {
+    size.height = image_height;
+    size.width = std::clamp(round_half_up(image_height * ratio), 1, image_width);
+  } else {
+    size.width = image_width;
+    size.height = std::clamp(round_half_up(image_width / ratio), 1, image_height);
+  }
+  return size;
+}
+
+Box center_window_on(double cx, double cy, WindowSize size, int image_width, int image_height) {
+  Box box{0, 0, size.width, size.height};
+  box.x = std::clamp(round_half_up(cx - size.width / 2.0), 0, image_width - size.width);
+  box.y = std::clamp(round_half_up(cy - size.height / 2.0), 0, image_height - size.height);
+  return box;
+}
+
+double mass_inside(const ScoreMap& map, const Box& box) {
+  const double total = map.total();
+  if (!(total > 0.0)) return 0.0;
+  // Box edges in map pixels; each map pixel contributes its overlapping fraction.
+  const double bx0 = box.x / map.scale_x, bx1 = (box.x + box.width) / map.scale_x;
+  const double by0 = box.y / map.scale_y, by1 = (box.y + box.height) / map.scale_y;
+  const int x_first = std::max(0, static_cast<int>(std::floor(bx0)));
+  const int x_last = std::min(map.width - 1, static_cast<int>(std::ceil(bx1)) - 1);
+  const int y_first = std::max(0, static_cast<int>(std::floor(by0)));
+  const int y_last = std::min(map.height - 1, static_cast<int>(std::ceil(by1)) - 1);
+  double inside = 0.0;
+  for (int y = y_first; y <= y_last; ++y) {
+    const double fy = std::min<double>(y + 1, by1) - std::max<double>(y, by0);
+    if (fy <= 0.0) continue;
+    for (int x = x_first; x <= x_last; ++x) {
+      const double fx = std::min<double>(x + 1, bx1) - std::max<double>(x, bx0);
+      if (fx <= 0.0) continue;
+      inside += fx * fy * map.at(x, y);
+    }
+  }
+  return std::clamp(inside / total, 0.0, 1.0);
+}
+
+}  // namespace smartcrop
