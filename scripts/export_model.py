@@ -1,0 +1,274 @@
+#!/usr/bin/python3
+"""Exports DINO ViT CLS self-attention as a TorchScript file for smartcrop.
+
+The exported module maps an ImageNet-normalised RGB image [1, 3, H, W] (H, W multiples
+of 16) to the last block's attention from the CLS token to every patch,
+[1, heads, H/16, W/16]. Metadata for the C++ loader goes in the extra file
+smartcrop_model.json.
+"""
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import pickle
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dino_vit import ARCHITECTURES, ClsAttentionMap, build_vit  # noqa: E402
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+METADATA_NAME = "smartcrop_model.json"
+OFFICIAL_CHECKPOINTS = {
+    "vit_small": "https://dl.fbaipublicfiles.com/dino/dino_deitsmall16_pretrain/dino_deitsmall16_pretrain.pth",
+    "vit_base": "https://dl.fbaipublicfiles.com/dino/dino_vitbase16_pretrain/dino_vitbase16_pretrain.pth",
+}
+# Where official-weight models go by default. smartcrop loads the first one by default,
+# so a random-weight model must never be written to any of these paths.
+OFFICIAL_OUTPUTS = {"vit_small": "models/dino_vits16.pt", "vit_base": "models/dino_vitb16.pt"}
+RANDOM_OUTPUTS = {
+    "vit_small": "models/random_vits16.pt",
+    "vit_base": "models/random_vitb16.pt",
+    "tiny": "models/tiny_random.pt",
+}
+DOWNLOAD_TIMEOUT_S = 30
+
+
+def make_readable(path):
+    """Gives a mkstemp file (mode 0600) the mode a plain open() would have."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+class ExportError(Exception):
+    """A failure to report as one 'error: ...' line."""
+
+
+def cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "smartcrop")
+
+
+def download(url):
+    """Returns the path of a cached copy of `url`, downloading it if needed."""
+    target = os.path.join(cache_dir(), os.path.basename(urllib.parse.urlparse(url).path) or "checkpoint.pth")
+    if os.path.exists(target):
+        return target
+    print(f"downloading {url}", file=sys.stderr)
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            # Download next to the target, then rename: an interrupted download
+            # never leaves a truncated file that later runs would take as cached.
+            fd, partial = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    while chunk := response.read(1 << 20):
+                        out.write(chunk)
+                make_readable(partial)
+                os.replace(partial, target)
+            except BaseException:
+                os.unlink(partial)
+                raise
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        reason = getattr(e, "reason", None) or e
+        raise ExportError(f"cannot download {url}: {reason}; "
+                          f"copy the file here and pass --checkpoint PATH") from e
+    return target
+
+
+def resolve_checkpoint(source):
+    """Returns (local path, name to record in the metadata) for a path or URL."""
+    scheme = urllib.parse.urlparse(source).scheme
+    if scheme in ("http", "https"):
+        return download(source), source
+    if scheme == "file":
+        path = urllib.request.url2pathname(urllib.parse.urlparse(source).path)
+    else:
+        path = os.path.expanduser(source)
+    if not os.path.isfile(path):
+        raise ExportError(f"{source}: checkpoint file not found")
+    return path, os.path.basename(path)
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def backbone_state_dict(checkpoint):
+    """Returns the ViT weights from a plain or wrapped DINO checkpoint, with the
+    prefixes DINO's load_pretrained_weights strips removed and head.* dropped."""
+    for key in ("teacher", "student", "state_dict", "model"):
+        if isinstance(checkpoint, dict) and isinstance(checkpoint.get(key), dict):
+            checkpoint = checkpoint[key]
+            break
+    if not isinstance(checkpoint, dict):
+        raise ExportError(f"checkpoint holds a {type(checkpoint).__name__}, not a state dict")
+    state = {}
+    for key, value in checkpoint.items():
+        for prefix in ("module.", "backbone."):
+            key = key[len(prefix):] if key.startswith(prefix) else key
+        if not key.startswith("head."):  # the DINO projection head: training only
+            state[key] = value
+    return state
+
+
+def load_official(vit, arch, path, label):
+    try:
+        # weights_only: a checkpoint from the internet must not run code when unpickled.
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise ExportError(f"{label}: checkpoint holds Python objects besides tensors (a full training "
+                          f"checkpoint?); torch.save its 'teacher' state dict alone and pass that") from e
+    except Exception as e:
+        raise ExportError(f"{label}: cannot read checkpoint ({' '.join(str(e).split())})") from e
+    state = backbone_state_dict(checkpoint)
+    expected = vit.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        raise ExportError(f"{label}: checkpoint does not match --arch {arch}: "
+                          f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
+                          f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}")
+    try:
+        vit.load_state_dict(state, strict=True)
+    except RuntimeError as e:  # right names, wrong shapes
+        raise ExportError(f"{label}: {' '.join(str(e).split())}") from e
+
+
+def resolve_output(args):
+    if args.output:
+        return os.path.abspath(args.output)
+    table = RANDOM_OUTPUTS if args.random_init else OFFICIAL_OUTPUTS
+    return os.path.join(REPO_ROOT, table[args.arch])
+
+
+def check_output_allowed(output, random_init):
+    """Refuses to put random weights where smartcrop looks for a real model."""
+    if not random_init:
+        return
+    real = os.path.realpath(output)
+    for official in OFFICIAL_OUTPUTS.values():
+        if real == os.path.realpath(os.path.join(REPO_ROOT, official)):
+            raise ExportError(f"{output}: refusing to write a random-weight model to the default "
+                              f"model path; choose another file with -o")
+
+
+def save_atomic(module, output, metadata):
+    """Writes the TorchScript file via a temporary file, so a failed export never
+    leaves a half-written model where smartcrop would load it."""
+    os.makedirs(os.path.dirname(output), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(output), suffix=".pt.tmp")
+    os.close(fd)
+    try:
+        torch.jit.save(module, tmp, _extra_files={METADATA_NAME: json.dumps(metadata, indent=2)})
+        make_readable(tmp)
+        os.replace(tmp, output)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def verify(output, config):
+    """Loads the saved file back and checks the output shape for two input shapes."""
+    model = torch.jit.load(output, map_location="cpu")
+    p = config.patch_size
+    for height, width in ((14 * p, 14 * p), (10 * p, 22 * p)):
+        with torch.inference_mode():
+            attn = model(torch.zeros(1, 3, height, width))
+        expected = (1, config.num_heads, height // p, width // p)
+        if tuple(attn.shape) != expected or not torch.isfinite(attn).all():
+            raise ExportError(f"{output}: verification failed: output {tuple(attn.shape)} for input "
+                              f"{height}x{width}, expected finite {expected}")
+
+
+def export(args):
+    config = ARCHITECTURES[args.arch]
+    output = resolve_output(args)
+    check_output_allowed(output, args.random_init)
+    if args.random_init:
+        torch.manual_seed(args.seed)
+        vit = build_vit(args.arch)
+        checkpoint, digest, weights = None, None, f"random seed={args.seed}"
+    else:
+        source = args.checkpoint or OFFICIAL_CHECKPOINTS.get(args.arch)
+        if source is None:
+            raise ExportError(f"no official checkpoint for --arch {args.arch}; "
+                              f"pass --checkpoint PATH or --random-init")
+        path, checkpoint = resolve_checkpoint(source)
+        vit = build_vit(args.arch)
+        load_official(vit, args.arch, path, source)
+        digest = sha256_of(path)
+        weights = f"official {checkpoint} sha256:{digest[:12]}"
+    module = torch.jit.script(ClsAttentionMap(vit.eval()).eval())
+    metadata = {
+        "format": 1,
+        "architecture": args.arch,
+        "patch_size": config.patch_size,
+        "embed_dim": config.embed_dim,
+        "depth": config.depth,
+        "num_heads": config.num_heads,
+        "weights": "random" if args.random_init else "official",
+        "checkpoint": checkpoint,
+        "sha256": digest,
+        "seed": args.seed if args.random_init else None,
+        "torch_version": torch.__version__,
+        "output": "cls_attention_last_block",
+    }
+    save_atomic(module, output, metadata)
+    if args.verify:
+        verify(output, config)
+    return output, weights
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default="vit_small",
+                        help="architecture (default: %(default)s)")
+    parser.add_argument("--checkpoint", metavar="PATH_OR_URL",
+                        help="official DINO weights: a path, file:// or http(s) URL "
+                             f"(default for vit_small: {OFFICIAL_CHECKPOINTS['vit_small']})")
+    parser.add_argument("--random-init", action="store_true",
+                        help="random weights, for tests and benchmarks only")
+    parser.add_argument("--seed", type=int, default=0, help="seed for --random-init (default: %(default)s)")
+    parser.add_argument("-o", "--output", metavar="PATH",
+                        help=f"output file (default: {OFFICIAL_OUTPUTS['vit_small']} for official "
+                             f"vit_small weights, models/random_*.pt or models/tiny_random.pt for random)")
+    parser.add_argument("--verify", action="store_true", help="load the saved file back and run it")
+    args = parser.parse_args(argv)
+    if args.random_init and args.checkpoint:
+        parser.error("--random-init and --checkpoint exclude each other")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    start = time.monotonic()
+    try:
+        output, weights = export(args)
+    except ExportError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # torch and OS errors: still one line, no traceback
+        print(f"error: {type(e).__name__}: {' '.join(str(e).split())}", file=sys.stderr)
+        return 1
+    size_mb = os.path.getsize(output) / 1e6
+    shown = args.output or os.path.relpath(output, REPO_ROOT)
+    print(f"exported {args.arch} ({weights}) to {shown}, {size_mb:.1f} MB "
+          f"in {time.monotonic() - start:.1f} s{', verified' if args.verify else ''}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
