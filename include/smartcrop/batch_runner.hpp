@@ -1,42 +1,73 @@
 #pragma once
-// Runs the pipeline over many photos: decode -> saliency -> window -> write, one
-// photo at a time, every failure reported and the rest still processed.
+// Runs the pipeline over many photos: decode -> saliency -> window -> write, with
+// decoding and writing overlapped with inference, every failure reported and the
+// rest still processed.
 
-#include <functional>
+#include <atomic>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "smartcrop/backend.hpp"
+#include "smartcrop/batch_inputs.hpp"
 #include "smartcrop/crop_planner.hpp"
 #include "smartcrop/image_io.hpp"
+#include "smartcrop/output_naming.hpp"
 
 namespace smartcrop {
 
+// What to do with an output that already exists.
+enum class ExistingOutput { Fail, Overwrite, Skip };
+
+// --size: the crop is resized after cutting. Width only: height follows the crop's
+// ratio. Both: the crop is fitted inside width x height, keeping its ratio.
+struct OutputSize {
+  int width = 0;   // 0 = keep the cut size
+  int height = 0;  // 0 = from width and the crop's ratio
+};
+
 struct RunParams {
-  std::vector<std::string> inputs;
-  std::string output;             // a file (one input, one ratio) or a folder; "" writes no images
-  bool output_is_folder = false;  // decided by the CLI from the count of inputs and ratios
+  InputSpec input;
+  std::string output;  // a file (one input, one ratio), a folder, or "" to write no images
+  std::string name_template = kDefaultNameTemplate;
+  ExistingOutput existing = ExistingOutput::Fail;
+  bool dry_run = false;  // plan and report crops, write nothing
+  OutputSize size;
   CropParams crop;
   LoadOptions load;
   WriteOptions write;
   bool print_box = false;          // "x y w h" per crop on stdout
   bool json = false;               // one JSON object per input on stdout
+  bool progress = false;           // live progress line on stderr (the caller checks it is a terminal)
+  int decode_threads = 2;          // photos decoded ahead of inference
   std::string dump_attention_dir;  // write <stem>.heads.f32 per photo (DINO backend only)
+  const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT) to stop after the current photo
 };
 
 struct RunSummary {
-  int written = 0;  // output images written
-  int failed = 0;   // inputs that failed
-  int inputs = 0;
+  int inputs = 0;            // photos in this run (this shard)
+  int written = 0;           // output images written
+  int skipped = 0;           // outputs that existed and were kept (--skip-existing)
+  int failed = 0;            // photos that failed
+  int not_processed = 0;     // photos left when the run was interrupted
+  int skipped_hidden = 0;    // hidden files in folder inputs
+  int skipped_unsupported = 0;
+  bool interrupted = false;
   double seconds = 0.0;
 };
 
-// Returns the output path for `input` at `ratio` under `params` ("" if no output).
-std::string output_path_for(const RunParams& params, const std::string& input, const AspectRatio& ratio);
+// Parses "1280x720" or "1280". Throws std::invalid_argument naming the text.
+OutputSize parse_output_size(std::string_view text);
 
-// Processes every input with `backend`. Errors about one input are logged as
-// "error: PATH: reason" and counted; the others go on. Throws smartcrop::Error only
-// for failures that concern every input (e.g. the output folder).
+// Returns the one-line summary printed at the end of a run.
+std::string format_summary(const RunSummary& summary);
+
+// Collects the inputs, plans every output name and checks them before any work:
+// throws smartcrop::Error (a set-up error, nothing written) for naming conflicts,
+// for existing outputs without --overwrite/--skip-existing, and for an output folder
+// that cannot be made. Then processes every photo with `backend`, calling its
+// compute() from this thread only. Errors about one photo are logged as
+// "error: PATH: reason" and counted; the others go on.
 RunSummary run_batch(const RunParams& params, SaliencyBackend& backend);
 
 // Reads the evaluation harness's request list (TSV: image aw ah tw th W H id) and

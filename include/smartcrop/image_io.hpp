@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -29,14 +30,30 @@ DecodedImage load_image(const std::string& path, const LoadOptions& options = {}
 DecodedImage decode_image(const std::string& path, const std::vector<std::uint8_t>& bytes,
                           const LoadOptions& options = {});
 
-struct WriteOptions {
-  int jpeg_quality = 92;  // 1..100, also WebP quality
-  bool overwrite = true;  // false: fail if `path` exists
+// What the first bytes of a file say, before any decoding.
+struct ImageHeader {
+  std::string format;     // "jpeg", "png", "webp", "bmp", "gif", or "" if not recognised
+  int width = 0;          // stored size (before EXIF orientation); 0 if unknown
+  int height = 0;
+  bool complete = false;  // the file reaches its format's end marker (not truncated)
 };
 
-// Encodes `image` by the extension of `path` (.jpg/.jpeg/.png/.webp) and writes it
-// to a temporary file in the same folder, then renames it into place, so no reader
-// ever sees a half-written file. Throws smartcrop::Error naming the path.
+// Returns the format, stored size and completeness read from `bytes` without decoding.
+ImageHeader read_image_header(const std::vector<std::uint8_t>& bytes);
+
+struct WriteOptions {
+  int jpeg_quality = 92;  // 1..100, also WebP quality
+  bool overwrite = true;  // false: fail if `path` exists (checked atomically at the rename)
+};
+
+// Returns true if write_image_atomic can encode to the extension of `path`
+// (.jpg/.jpeg/.png/.webp/.tif/.tiff/.bmp, any case).
+bool is_writable_format(const std::string& path);
+
+// Encodes `image` by the extension of `path` and writes it to a temporary file in
+// the same folder (".NAME.tmp-XXXXXX"), then renames it into place, so no reader
+// ever sees a half-written file. PNG keeps alpha and 16 bits; JPEG/BMP get 8-bit
+// without alpha. Throws smartcrop::Error naming the path.
 void write_image_atomic(const std::string& path, const cv::Mat& image, const WriteOptions& options = {});
 
 // Returns the EXIF orientation (1..8) found in JPEG bytes, or 1 if there is none.

@@ -3,14 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "smartcrop/dino_backend.hpp"
+#include "photo_job.hpp"
+#include "pipeline.hpp"
+#include "progress.hpp"
 #include "smartcrop/error.hpp"
 
 namespace fs = std::filesystem;
@@ -19,118 +17,108 @@ namespace smartcrop {
 
 namespace {
 
-void dump_heads(const std::string& folder, const std::string& input, const HeadAttention& heads) {
-  fs::path target = fs::path(folder) / (fs::path(input).stem().string() + ".heads.f32");
-  std::ofstream out(target, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(heads.values.data()),
-            static_cast<std::streamsize>(heads.values.size() * sizeof(float)));
-  if (!out) throw Error(target.string(), "cannot write attention dump");
+constexpr std::size_t kMaxListedProblems = 10;
+
+// One input, one ratio and an output that does not look like a folder: the output is a file.
+bool output_is_folder(const RunParams& params, const InputList& list) {
+  const std::string& out = params.output;
+  if (out.empty()) return false;
+  if (out.back() == '/' || fs::is_directory(out)) return true;
+  return list.total != 1 || list.folders_given > 0 || !params.input.list_file.empty() ||
+         params.crop.ratios.size() != 1;
 }
 
-nlohmann::json box_json(const Box& box) { return {box.x, box.y, box.width, box.height}; }
+template <typename Items, typename Describe>
+void log_problems(const Items& items, Describe describe) {
+  for (std::size_t i = 0; i < items.size() && i < kMaxListedProblems; ++i) spdlog::error("{}", describe(items[i]));
+  if (items.size() > kMaxListedProblems) spdlog::error("... and {} more", items.size() - kMaxListedProblems);
+}
+
+// Plans every photo's outputs and refuses, before any work, names that collide,
+// land on an input, or exist without --overwrite/--skip-existing.
+std::vector<PhotoPlan> plan_photos(const RunParams& params, const InputList& list, bool folder) {
+  const auto outputs = plan_output_paths(list.files, params.crop.ratios, params.output, folder, params.name_template);
+  const auto conflicts = find_naming_conflicts(list.files, outputs);
+  if (!conflicts.empty()) {
+    log_problems(conflicts, [](const NamingConflict& c) { return c.path + ": " + c.reason; });
+    throw Error("", std::to_string(conflicts.size()) + " output name conflict(s); nothing was written");
+  }
+  std::vector<PhotoPlan> plans(list.files.size());
+  std::vector<std::string> existing;
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    PhotoPlan& plan = plans[i];
+    plan.input = list.files[i];
+    plan.outputs = outputs[i];
+    plan.keep_existing.assign(plan.outputs.size(), false);
+    std::size_t kept = 0;
+    for (std::size_t r = 0; r < plan.outputs.size(); ++r) {
+      std::error_code ec;
+      if (plan.outputs[r].empty() || !fs::exists(plan.outputs[r], ec)) continue;
+      if (params.existing == ExistingOutput::Skip) {
+        plan.keep_existing[r] = true;
+        ++kept;
+      } else if (params.existing == ExistingOutput::Fail) {
+        existing.push_back(plan.outputs[r]);
+      }
+    }
+    plan.skip_all = kept > 0 && kept == plan.outputs.size();
+  }
+  if (!existing.empty() && !params.dry_run) {
+    log_problems(existing, [](const std::string& path) { return path + ": output exists"; });
+    throw Error("", std::to_string(existing.size()) +
+                        " output(s) already exist: use --overwrite to replace them or --skip-existing to keep "
+                        "them; nothing was written");
+  }
+  return plans;
+}
 
 }  // namespace
 
-std::string output_path_for(const RunParams& params, const std::string& input, const AspectRatio& ratio) {
-  if (params.output.empty()) return "";
-  if (!params.output_is_folder) return params.output;
-  fs::path in(input);
-  std::string ext = in.extension().string();
-  if (ext.empty()) ext = ".jpg";
-  return (fs::path(params.output) / (in.stem().string() + "_" + ratio.label + ext)).string();
+std::string format_summary(const RunSummary& s) {
+  char text[512];
+  const double rate = s.seconds > 0 ? (s.inputs - s.not_processed) / s.seconds : 0.0;
+  int n = std::snprintf(text, sizeof text, "%d written, %d skipped, %d failed; %d photos in %.1f s (%.2f photos/s)",
+                        s.written, s.skipped, s.failed, s.inputs, s.seconds, rate);
+  std::string line(text, static_cast<std::size_t>(std::max(0, n)));
+  if (s.interrupted) line += "; interrupted, " + std::to_string(s.not_processed) + " photos not processed";
+  if (s.skipped_hidden + s.skipped_unsupported > 0) {
+    line += "; ignored in folders: " + std::to_string(s.skipped_hidden) + " hidden, " +
+            std::to_string(s.skipped_unsupported) + " not images";
+  }
+  return line;
 }
 
 RunSummary run_batch(const RunParams& params, SaliencyBackend& backend) {
   const auto start = std::chrono::steady_clock::now();
+  const InputList list = collect_inputs(params.input);
   RunSummary summary;
-  summary.inputs = static_cast<int>(params.inputs.size());
-  if (!params.output.empty() && params.output_is_folder) {
+  summary.inputs = static_cast<int>(list.files.size());
+  summary.skipped_hidden = list.skipped_hidden;
+  summary.skipped_unsupported = list.skipped_unsupported;
+  if (params.input.shard.count > 1) {
+    spdlog::info("shard {}/{}: {} of {} photos", params.input.shard.index, params.input.shard.count,
+                 list.files.size(), list.total);
+  }
+  if (list.files.empty()) spdlog::warn("no photos to process");
+
+  const bool folder = output_is_folder(params, list);
+  if (folder && fs::exists(params.output) && !fs::is_directory(params.output)) {
+    throw Error(params.output, "output is a file, but several crops need a folder");
+  }
+  const std::vector<PhotoPlan> plans = plan_photos(params, list, folder);
+  if (folder && !params.dry_run) {
     std::error_code ec;
     fs::create_directories(params.output, ec);
     if (ec || !fs::is_directory(params.output)) throw Error(params.output, "cannot create output folder");
   }
-  for (const auto& input : params.inputs) {
-    nlohmann::json record{{"input", input}};
-    try {
-      const auto t0 = std::chrono::steady_clock::now();
-      DecodedImage image = load_image(input, params.load);
-      const auto t1 = std::chrono::steady_clock::now();
-      CropPlan plan = plan_crops(backend.compute(image.pixels, input), image.width(), image.height(), params.crop);
-      if (!params.dump_attention_dir.empty()) {
-        if (auto* dino = dynamic_cast<DinoBackend*>(&backend)) dump_heads(params.dump_attention_dir, input, dino->last_heads());
-      }
-      record["width"] = image.width();
-      record["height"] = image.height();
-      record["orientation"] = image.orientation;
-      record["backend"] = backend.name();
-      record["crops"] = nlohmann::json::array();
-      for (const auto& crop : plan.crops) {
-        const std::string out = output_path_for(params, input, crop.ratio);
-        if (!out.empty()) {
-          if (fs::exists(out) && fs::equivalent(out, input)) throw Error(out, "refusing to overwrite the input");
-          write_image_atomic(out, cut_crop(image.pixels, crop.box), params.write);
-          ++summary.written;
-          spdlog::debug("wrote {} ({}x{} at {},{})", out, crop.box.width, crop.box.height, crop.box.x, crop.box.y);
-        }
-        if (params.print_box) {
-          std::printf("%d %d %d %d\n", crop.box.x, crop.box.y, crop.box.width, crop.box.height);
-        }
-        record["crops"].push_back({{"ratio", crop.ratio.label},
-                                   {"box", box_json(crop.box)},
-                                   {"confidence", crop.confidence},
-                                   {"output", out.empty() ? nlohmann::json(nullptr) : nlohmann::json(out)}});
-      }
-      const auto t2 = std::chrono::steady_clock::now();
-      record["seconds"] = {{"decode", std::chrono::duration<double>(t1 - t0).count()},
-                           {"saliency", plan.saliency.seconds},
-                           {"total", std::chrono::duration<double>(t2 - t0).count()}};
-    } catch (const Error& e) {
-      ++summary.failed;
-      spdlog::error("{}", e.path().empty() ? input + ": " + e.reason() : std::string(e.what()));
-      record["error"] = e.path().empty() ? e.reason() : std::string(e.what());
-    } catch (const std::exception& e) {
-      ++summary.failed;
-      spdlog::error("{}: {}", input, e.what());
-      record["error"] = e.what();
-    }
-    if (params.json) std::printf("%s\n", record.dump().c_str());
-    std::fflush(stdout);
-  }
+
+  RunParams effective = params;
+  effective.write.overwrite = params.existing == ExistingOutput::Overwrite;
+  ProgressLine progress(static_cast<int>(plans.size()), params.progress);
+  run_pipeline(plans, effective, backend, progress, summary);
+  progress.finish();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
-}
-
-int run_request_list(const std::string& list_path, SaliencyBackend& backend, const CropParams& base,
-                     const LoadOptions& load) {
-  std::ifstream list(list_path);
-  if (!list) throw Error(list_path, "cannot open request list");
-  int failed = 0;
-  std::string line;
-  while (std::getline(list, line)) {
-    if (line.empty()) continue;
-    std::istringstream fields(line);
-    std::string image_path;
-    double aw = 0, ah = 0;
-    std::getline(fields, image_path, '\t');
-    fields >> aw >> ah;
-    try {
-      if (!(aw > 0 && ah > 0)) throw Error(image_path, "bad request line: " + line);
-      CropParams params = base;
-      AspectRatio ratio;
-      ratio.width = aw;
-      ratio.height = ah;
-      params.ratios = {ratio};
-      DecodedImage image = load_image(image_path, load);
-      CropPlan plan = plan_crops(backend.compute(image.pixels, image_path), image.width(), image.height(), params);
-      const Box& b = plan.crops.front().box;
-      std::printf("%d %d %d %d\n", b.x, b.y, b.width, b.height);
-    } catch (const std::exception& e) {
-      ++failed;
-      std::printf("ERROR %s\n", e.what());
-    }
-    std::fflush(stdout);
-  }
-  return failed;
 }
 
 }  // namespace smartcrop

@@ -1,8 +1,10 @@
 // The smartcrop command: parse options, build the params, call the library, map
 // errors to exit codes. No cropping logic lives here.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
-#include <filesystem>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -10,20 +12,40 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "options.hpp"
 #include "smartcrop/attention_model.hpp"
 #include "smartcrop/backend_factory.hpp"
 #include "smartcrop/batch_runner.hpp"
 #include "smartcrop/dino_backend.hpp"
 #include "smartcrop/error.hpp"
-#include "smartcrop/ratio.hpp"
+#include "smartcrop/forward_bench.hpp"
 
-namespace fs = std::filesystem;
 using namespace smartcrop;
 
 namespace {
 
 constexpr int kExitSomeFailed = 1;
 constexpr int kExitFatal = 2;
+constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report it
+
+std::atomic<bool> g_interrupted{false};
+
+// First Ctrl-C: finish the photo in hand, then stop. Second: die at once.
+void on_interrupt(int) {
+  if (g_interrupted.exchange(true)) {
+    ::signal(SIGINT, SIG_DFL);
+    ::raise(SIGINT);
+  }
+}
+
+void install_interrupt_handler() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 void setup_logging(int verbosity, bool quiet) {
   auto logger = spdlog::stderr_color_mt("smartcrop");
@@ -54,95 +76,51 @@ void log_backend(SaliencyBackend& backend, int threads) {
   }
 }
 
+// Prints {"forwards": N, "seconds_per_forward": S} for the hidden --bench-forward.
+int run_forward_bench(const cli::Options& o) {
+  auto model = AttentionModel::load(resolve_model_path(o.model));
+  std::vector<std::string> photos;
+  for (const auto& file : collect_inputs(o.run.input).files) photos.push_back(file.path);
+  const ForwardBenchResult r = bench_forward(*model, photos, o.saliency.input_size, o.bench_forward);
+  std::printf("{\"forwards\": %d, \"seconds_per_forward\": %.6f, \"input_size\": %d}\n", r.forwards,
+              r.seconds_per_forward, o.saliency.input_size);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"smartcrop: content-aware cropping with DINO ViT attention.\n"
                "  smartcrop in.jpg --ratio 16:9 -o out.jpg\n"
-               "  smartcrop photos/*.jpg --ratio 16:9 --ratio 1:1 -o thumbs/",
+               "  smartcrop photos/*.jpg --ratio 16:9 --ratio 1:1 -o thumbs/\n"
+               "  smartcrop -R photos/ --ratio 4:5 --size 1080 -o thumbs/ --skip-existing --json > crops.jsonl",
                "smartcrop"};
   app.get_formatter()->column_width(34);
-
-  std::vector<std::string> inputs;
-  std::vector<std::string> ratio_texts{"16:9"};
-  std::string output, model, request_list, dump_dir;
-  BackendKind backend_kind = BackendKind::Auto;
-  Strategy strategy = Strategy::Peak;
-  SaliencyParams saliency;
-  RunParams run;
-  int threads = 0, verbosity = 0;
-  bool quiet = false;
-
-  app.add_option("inputs", inputs, "Photos to crop (JPEG, PNG, WebP, TIFF, BMP)");
-  app.add_option("-r,--ratio", ratio_texts, "Aspect ratio W:H, WxH or a number; repeat or comma-separate for several")
-      ->capture_default_str()
-      ->delimiter(',');
-  app.add_option("-o,--output", output, "Output file (one photo, one ratio) or folder");
-  app.add_option("--model", model, "TorchScript model (default: $SMARTCROP_MODEL or models/dino_vits16.pt)");
-  app.add_option("--backend", backend_kind, "Saliency: auto (DINO if a model is found), dino, saliency, center")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, BackendKind>{{"auto", BackendKind::Auto},
-                                                                             {"dino", BackendKind::Dino},
-                                                                             {"saliency", BackendKind::Saliency},
-                                                                             {"center", BackendKind::Center}},
-                                          CLI::ignore_case))
-      ->capture_default_str();
-  app.add_option("--strategy", strategy, "Window placement: peak (centre on the blurred peak) or mass")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, Strategy>{{"peak", Strategy::Peak},
-                                                                          {"mass", Strategy::Mass}},
-                                          CLI::ignore_case))
-      ->capture_default_str();
-  app.add_option("--input-size", saliency.input_size, "Short side the photo is analysed at, in pixels")
-      ->check(CLI::Range(16, 4096))
-      ->capture_default_str();
-  app.add_option("--head-threshold", saliency.head_threshold,
-                 "Per-head share of attention mass kept as a vote; 0 sums raw attention")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  app.add_option("--blur", saliency.blur_px, "Box blur window, in pixels of a 480 px short side")
-      ->check(CLI::Range(1, 480))
-      ->capture_default_str();
-  app.add_option("--threads", threads, "Inference threads (0 = all available cores)")
-      ->check(CLI::Range(0, 256))
-      ->capture_default_str();
-  app.add_option("--quality", run.write.jpeg_quality, "JPEG/WebP quality")->check(CLI::Range(1, 100))->capture_default_str();
-  app.add_option("--max-pixels", run.load.max_pixels, "Refuse larger images (decompression-bomb guard; 0 = no limit)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_flag("--print-box", run.print_box, "Print each crop box as 'x y w h' (original pixels) on stdout");
-  app.add_flag("--json", run.json, "Print one JSON record per photo on stdout");
-  app.add_option("--requests", request_list,
-                 "Evaluation mode: read a TSV of requests (image aw ah ...) and print one box per line");
-  app.add_option("--dump-attention", dump_dir, "Write each photo's per-head attention as DIR/<stem>.heads.f32")
-      ->check(CLI::ExistingDirectory);
-  app.add_flag("-v,--verbose", verbosity, "More log lines on stderr (-vv for all)");
-  app.add_flag("-q,--quiet", quiet, "Only errors on stderr");
-  app.set_version_flag("--version", "smartcrop 0.1.0");
-
+  cli::Options options;
+  cli::add_options(app, options);
   CLI11_PARSE(app, argc, argv);
-  setup_logging(verbosity, quiet);
-
-  CropParams crop;
-  crop.strategy = strategy;
-  try {
-    for (const auto& text : ratio_texts) crop.ratios.push_back(parse_ratio(text));
-  } catch (const std::invalid_argument& e) {
-    spdlog::error("{}", e.what());
+  setup_logging(options.verbosity, options.quiet);
+  if (const std::string problem = cli::finish_options(options); !problem.empty()) {
+    spdlog::error("{}", problem);
     return static_cast<int>(CLI::ExitCodes::ValidationError);
   }
-  if (inputs.empty() && request_list.empty()) {
+  RunParams& run = options.run;
+  if (run.input.paths.empty() && run.input.list_file.empty() && options.request_list.empty()) {
     std::fprintf(stderr, "%s", app.help().c_str());
     spdlog::error("no input photos given");
     return static_cast<int>(CLI::ExitCodes::RequiredError);
   }
-  if (output.empty() && !run.print_box && !run.json && request_list.empty() && dump_dir.empty()) {
-    spdlog::error("nothing to write: give -o FILE_OR_FOLDER, --print-box or --json");
+  if (run.output.empty() && !run.print_box && !run.json && !run.dry_run && options.request_list.empty() &&
+      run.dump_attention_dir.empty() && options.bench_forward == 0) {
+    spdlog::error("nothing to write: give -o FILE_OR_FOLDER, --print-box, --json or --dry-run");
     return static_cast<int>(CLI::ExitCodes::RequiredError);
   }
 
-  const int used_threads = set_torch_threads(threads);
+  const int used_threads = set_torch_threads(options.threads);
   BackendChoice choice;
   try {
-    choice = make_backend(backend_kind, resolve_model_path(model), saliency);
+    if (options.bench_forward > 0) return run_forward_bench(options);
+    choice = make_backend(options.backend, resolve_model_path(options.model), options.saliency);
   } catch (const Error& e) {
     spdlog::error("{}", e.what());
     return kExitFatal;
@@ -151,22 +129,17 @@ int main(int argc, char** argv) {
   log_backend(*choice.backend, used_threads);
 
   try {
-    if (!request_list.empty()) {
-      return run_request_list(request_list, *choice.backend, crop, run.load) > 0 ? kExitSomeFailed : 0;
+    if (!options.request_list.empty()) {
+      return run_request_list(options.request_list, *choice.backend, run.crop, run.load) > 0 ? kExitSomeFailed : 0;
     }
-    run.inputs = inputs;
-    run.crop = crop;
-    run.output = output;
-    run.dump_attention_dir = dump_dir;
-    const bool single = inputs.size() == 1 && crop.ratios.size() == 1;
-    run.output_is_folder = !output.empty() && (!single || fs::is_directory(output) || output.back() == '/');
-    if (run.output_is_folder && fs::exists(output) && !fs::is_directory(output)) {
-      spdlog::error("{}: output is a file, but several crops need a folder", output);
-      return kExitFatal;
+    install_interrupt_handler();
+    run.cancel = &g_interrupted;
+    run.progress = !options.quiet && ::isatty(STDERR_FILENO);
+    const RunSummary summary = run_batch(run, *choice.backend);
+    if (!options.quiet && (summary.inputs > 1 || summary.failed > 0 || summary.interrupted)) {
+      std::fprintf(stderr, "summary: %s\n", format_summary(summary).c_str());
     }
-    RunSummary summary = run_batch(run, *choice.backend);
-    spdlog::info("{} written, {} failed, {} inputs in {:.2f} s", summary.written, summary.failed, summary.inputs,
-                 summary.seconds);
+    if (summary.interrupted) return kExitInterrupted;
     return summary.failed > 0 ? kExitSomeFailed : 0;
   } catch (const Error& e) {
     spdlog::error("{}", e.what());

@@ -67,23 +67,35 @@ std::string lower_extension(const std::string& path) {
   return ext;
 }
 
+void check_pixel_count(const std::string& path, std::int64_t width, std::int64_t height, const LoadOptions& options) {
+  const std::int64_t pixels = width * height;
+  if (options.max_pixels > 0 && pixels > options.max_pixels) {
+    throw Error(path, "image is " + std::to_string(width) + "x" + std::to_string(height) + " = " +
+                          std::to_string(pixels) + " pixels, more than --max-pixels " +
+                          std::to_string(options.max_pixels));
+  }
+}
+
 }  // namespace
 
 DecodedImage decode_image(const std::string& path, const std::vector<std::uint8_t>& bytes,
                           const LoadOptions& options) {
   if (bytes.empty()) throw Error(path, "empty file");
+  // The guard acts on the header so that a bomb is refused before the decoder allocates.
+  const ImageHeader header = read_image_header(bytes);
+  check_pixel_count(path, header.width, header.height, options);
+  if (!header.complete) throw Error(path, "truncated " + header.format + " file (ends before the end of the image)");
   cv::Mat decoded;
   try {
     decoded = cv::imdecode(bytes, cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION);
   } catch (const cv::Exception& e) {
     throw Error(path, std::string("cannot decode image: ") + e.err);
   }
-  if (decoded.empty()) throw Error(path, "cannot decode image (not a JPEG/PNG/WebP/TIFF/BMP, or corrupt)");
-  const std::int64_t pixels = static_cast<std::int64_t>(decoded.cols) * decoded.rows;
-  if (options.max_pixels > 0 && pixels > options.max_pixels) {
-    throw Error(path, "image has " + std::to_string(pixels) + " pixels, more than --max-pixels " +
-                          std::to_string(options.max_pixels));
+  if (decoded.empty()) {
+    throw Error(path, header.format.empty() ? "cannot decode image (not a JPEG/PNG/WebP/TIFF/BMP)"
+                                            : "cannot decode image (corrupt " + header.format + " data)");
   }
+  check_pixel_count(path, decoded.cols, decoded.rows, options);
   DecodedImage image;
   image.orientation = read_exif_orientation(bytes);
   try {
@@ -99,23 +111,34 @@ DecodedImage load_image(const std::string& path, const LoadOptions& options) {
   return decode_image(path, read_file(path), options);
 }
 
+bool is_writable_format(const std::string& path) {
+  static const char* const kExtensions[] = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"};
+  const std::string ext = lower_extension(path);
+  return std::any_of(std::begin(kExtensions), std::end(kExtensions), [&](const char* e) { return ext == e; });
+}
+
 void write_image_atomic(const std::string& path, const cv::Mat& image, const WriteOptions& options) {
   const std::string ext = lower_extension(path);
+  if (!is_writable_format(path)) {
+    throw Error(path, "unsupported output format '" + ext + "' (use .jpg, .png, .webp, .tif or .bmp)");
+  }
   std::vector<int> params;
-  if (ext == ".jpg" || ext == ".jpeg") {
+  cv::Mat pixels = image;
+  if (ext == ".jpg" || ext == ".jpeg" || ext == ".bmp") {
     params = {cv::IMWRITE_JPEG_QUALITY, options.jpeg_quality};
+    if (image.depth() != CV_8U || image.channels() == 4 || image.channels() == 2) pixels = to_bgr8(image);
   } else if (ext == ".webp") {
     params = {cv::IMWRITE_WEBP_QUALITY, std::clamp(options.jpeg_quality, 1, 100)};
+    if (image.depth() != CV_8U || image.channels() == 2) pixels = to_bgr8(image);
   } else if (ext == ".png") {
     params = {cv::IMWRITE_PNG_COMPRESSION, 3};
-  } else {
-    throw Error(path, "unsupported output format '" + ext + "' (use .jpg, .png or .webp)");
+    if ((image.depth() != CV_8U && image.depth() != CV_16U) || image.channels() == 2) pixels = to_bgr8(image);
   }
-  if (!options.overwrite && fs::exists(path)) throw Error(path, "output exists (use --overwrite)");
+  if (!options.overwrite && fs::exists(path)) throw Error(path, "output exists (use --overwrite or --skip-existing)");
 
   std::vector<std::uint8_t> encoded;
   try {
-    if (!cv::imencode(ext, image, encoded, params)) throw Error(path, "cannot encode image");
+    if (!cv::imencode(ext, pixels, encoded, params)) throw Error(path, "cannot encode image");
   } catch (const cv::Exception& e) {
     throw Error(path, std::string("cannot encode image: ") + e.err);
   }
@@ -143,9 +166,17 @@ void write_image_atomic(const std::string& path, const cv::Mat& image, const Wri
     ::unlink(temp.c_str());
     throw Error(path, std::string("cannot write: ") + std::strerror(err));
   }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
+  // link() refuses to replace an existing file, atomically; rename() replaces it.
+  int status = options.overwrite ? std::rename(temp.c_str(), path.c_str()) : ::link(temp.c_str(), path.c_str());
+  int err = errno;
+  if (status != 0 && !options.overwrite && (err == EPERM || err == ENOTSUP || err == EXDEV)) {
+    // A file system without hard links: fall back to check-then-rename.
+    status = fs::exists(path) ? -1 : std::rename(temp.c_str(), path.c_str());
+    err = status != 0 && fs::exists(path) ? EEXIST : errno;
+  }
+  if (status != 0 || !options.overwrite) ::unlink(temp.c_str());
+  if (status != 0) {
+    if (err == EEXIST) throw Error(path, "output exists (use --overwrite or --skip-existing)");
     throw Error(path, std::string("cannot write: ") + std::strerror(err));
   }
 }

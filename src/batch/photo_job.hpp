@@ -1,0 +1,39 @@
+#pragma once
+// What the batch pipeline carries for one photo from decoding to writing.
+// Private to src/batch.
+
+#include <string>
+#include <vector>
+
+#include "smartcrop/batch_inputs.hpp"
+#include "smartcrop/crop_planner.hpp"
+#include "smartcrop/image_io.hpp"
+
+namespace smartcrop {
+
+// Decided before any work starts.
+struct PhotoPlan {
+  InputFile input;
+  std::vector<std::string> outputs;  // per ratio; "" writes nothing
+  std::vector<bool> keep_existing;   // per ratio: exists and --skip-existing
+  bool skip_all = false;             // every output exists: nothing to decode
+};
+
+// What became of one crop.
+struct CropOutcome {
+  std::string status;  // "written", "skipped", "dry-run", "not-written", "failed"
+  std::string error;   // for "failed"
+};
+
+struct PhotoWork {
+  const PhotoPlan* plan = nullptr;
+  DecodedImage image;
+  CropPlan crops;
+  std::vector<CropOutcome> outcomes;  // filled by the writer
+  std::string error;                  // "PATH: reason" when the photo failed before writing
+  double decode_seconds = 0.0;
+  double saliency_seconds = 0.0;
+  double write_seconds = 0.0;
+};
+
+}  // namespace smartcrop

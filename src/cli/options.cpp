@@ -1,0 +1,114 @@
+#include "options.hpp"
+
+#include <map>
+#include <stdexcept>
+
+#include "smartcrop/ratio.hpp"
+
+namespace smartcrop::cli {
+
+namespace {
+
+// A CLI11 validator from a parser that throws std::invalid_argument.
+template <typename Parse>
+CLI::Validator parsed_by(Parse parse, const std::string& name) {
+  return CLI::Validator(
+      [parse](std::string& text) -> std::string {
+        try {
+          parse(text);
+          return "";
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+      },
+      name);
+}
+
+}  // namespace
+
+void add_options(CLI::App& app, Options& o) {
+  RunParams& run = o.run;
+  app.add_option("inputs", run.input.paths, "Photos or folders (JPEG, PNG, WebP, TIFF, BMP)");
+  app.add_option("--from", run.input.list_file, "Read more input paths from FILE, one per line ('-' = stdin)");
+  app.add_flag("-R,--recursive", run.input.recursive, "Descend into subfolders of folder inputs");
+  app.add_option("--shard", o.shard_text, "Process only the K-th of N slices of the sorted inputs (K/N, 1-based)")
+      ->check(parsed_by([](const std::string& t) { parse_shard(t); }, "K/N"));
+
+  app.add_option("-r,--ratio", o.ratio_texts, "Aspect ratio W:H, WxH or a number; repeat or comma-separate for several")
+      ->capture_default_str()
+      ->delimiter(',');
+  app.add_option("-o,--output", run.output, "Output file (one photo, one ratio) or folder");
+  app.add_option("--name", run.name_template,
+                 "Output name in the folder: {stem} {ext} {ratio} {dir} (input subfolder); the extension sets "
+                 "the format")
+      ->capture_default_str()
+      ->check(parsed_by([](const std::string& t) { check_name_template(t); }, "TEMPLATE"));
+  auto* overwrite = app.add_flag("--overwrite", o.overwrite, "Replace existing outputs (inputs never)");
+  app.add_flag("--skip-existing", o.skip_existing, "Keep existing outputs and skip their work (resume a run)")
+      ->excludes(overwrite);
+  app.add_flag("-n,--dry-run", run.dry_run, "Compute and report the crops, write no image");
+  app.add_option("--size", o.size_text, "Resize each crop to WxH (fitted, ratio kept) or to width W")
+      ->check(parsed_by([](const std::string& t) { parse_output_size(t); }, "WxH"));
+  app.add_option("--quality", run.write.jpeg_quality, "JPEG/WebP quality")->check(CLI::Range(1, 100))->capture_default_str();
+  app.add_option("--max-pixels", run.load.max_pixels, "Refuse larger images (decompression-bomb guard; 0 = no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+
+  app.add_option("--model", o.model, "TorchScript model (default: $SMARTCROP_MODEL or models/dino_vits16.pt)");
+  app.add_option("--backend", o.backend, "Saliency: auto (DINO if a model is found), dino, saliency, center")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, BackendKind>{{"auto", BackendKind::Auto},
+                                                                             {"dino", BackendKind::Dino},
+                                                                             {"saliency", BackendKind::Saliency},
+                                                                             {"center", BackendKind::Center}},
+                                          CLI::ignore_case))
+      ->capture_default_str();
+  app.add_option("--strategy", o.strategy, "Window placement: peak (centre on the blurred peak) or mass")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Strategy>{{"peak", Strategy::Peak},
+                                                                          {"mass", Strategy::Mass}},
+                                          CLI::ignore_case))
+      ->capture_default_str();
+  app.add_option("--input-size", o.saliency.input_size, "Short side the photo is analysed at, in pixels")
+      ->check(CLI::Range(16, 4096))
+      ->capture_default_str();
+  app.add_option("--head-threshold", o.saliency.head_threshold,
+                 "Per-head share of attention mass kept as a vote; 0 sums raw attention")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--blur", o.saliency.blur_px, "Box blur window, in pixels of a 480 px short side")
+      ->check(CLI::Range(1, 480))
+      ->capture_default_str();
+  app.add_option("--threads", o.threads, "Inference threads (0 = all available cores)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+
+  app.add_flag("--print-box", run.print_box, "Print each crop box as 'x y w h' (original pixels) on stdout");
+  app.add_flag("--json", run.json, "Print one JSON record per photo on stdout");
+  app.add_option("--requests", o.request_list,
+                 "Evaluation mode: read a TSV of requests (image aw ah ...) and print one box per line");
+  app.add_option("--dump-attention", run.dump_attention_dir,
+                 "Write each photo's per-head attention as DIR/<stem>.heads.f32")
+      ->check(CLI::ExistingDirectory);
+  app.add_flag("-v,--verbose", o.verbosity, "More log lines on stderr (-vv for all)");
+  app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr: no progress line, no summary");
+  // Hidden (empty group): used by scripts/bench_batch.py to time the bare model forward.
+  app.add_option("--bench-forward", o.bench_forward, "Time N bare forwards per input photo")->group("");
+  app.set_version_flag("--version", "smartcrop 0.1.0");
+}
+
+std::string finish_options(Options& o) {
+  RunParams& run = o.run;
+  run.crop.strategy = o.strategy;
+  try {
+    for (const auto& text : o.ratio_texts) run.crop.ratios.push_back(parse_ratio(text));
+    if (!o.shard_text.empty()) run.input.shard = parse_shard(o.shard_text);
+    if (!o.size_text.empty()) run.size = parse_output_size(o.size_text);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  run.existing = o.overwrite ? ExistingOutput::Overwrite
+                 : o.skip_existing ? ExistingOutput::Skip
+                                   : ExistingOutput::Fail;
+  return "";
+}
+
+}  // namespace smartcrop::cli
