@@ -1,0 +1,194 @@
+#include "smartcrop/comparison.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <opencv2/imgproc.hpp>
+
+#include "smartcrop/error.hpp"
+#include "draw.hpp"
+
+namespace smartcrop {
+
+namespace {
+
+constexpr int kMargin = 8;  // around the strip
+constexpr int kGap = 8;     // between panels and rows
+const cv::Scalar kBackground(24, 24, 24);
+
+// One thing the layout places: a photo panel, or a centre+smart pair kept on one row.
+struct LayoutItem {
+  std::vector<double> aspects;  // one per panel in the item
+  std::vector<PanelKind> kinds;
+  int crop_index = -1;
+};
+
+int item_width(const LayoutItem& item, int height) {
+  int width = 0;
+  for (double a : item.aspects) width += std::max(1, static_cast<int>(std::lround(a * height)));
+  return width + kGap * (static_cast<int>(item.aspects.size()) - 1);
+}
+
+// Chooses the shared panel height: as tall as allowed while the first row
+// (photo panels + first ratio) fits in max_width, but never below the minimum
+// unless a single item could not fit at all.
+int choose_height(const std::vector<LayoutItem>& items, std::size_t first_row, const CompareOptions& options) {
+  const int usable = std::max(16, options.max_width - 2 * kMargin);
+  double row_aspect = 0.0;
+  int row_gaps = 0;
+  for (std::size_t i = 0; i < first_row && i < items.size(); ++i) {
+    for (double a : items[i].aspects) row_aspect += a;
+    row_gaps += static_cast<int>(items[i].aspects.size());
+  }
+  row_gaps = std::max(0, row_gaps - 1);
+  int height = static_cast<int>((usable - row_gaps * kGap) / std::max(row_aspect, 1e-6));
+  height = std::min(height, options.max_panel_height);
+  height = std::max(height, options.min_panel_height);
+  for (const auto& item : items) {
+    double aspect = 0.0;
+    for (double a : item.aspects) aspect += a;
+    const int gaps = (static_cast<int>(item.aspects.size()) - 1) * kGap;
+    while (height > 8 && item_width(item, height) > usable) {
+      height = std::min(height - 1, static_cast<int>((usable - gaps) / aspect));
+    }
+  }
+  return std::max(height, 8);
+}
+
+std::string percent(double share) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%.0f%%", 100.0 * share);
+  return text;
+}
+
+}  // namespace
+
+std::string ratio_display(const AspectRatio& ratio) {
+  char text[48];
+  if (ratio.height == 1.0 && std::floor(ratio.width) != ratio.width) {
+    std::snprintf(text, sizeof text, "%g", ratio.width);
+  } else {
+    std::snprintf(text, sizeof text, "%g:%g", ratio.width, ratio.height);
+  }
+  return text;
+}
+
+Box centre_box(const Box& box, int width, int height) {
+  return center_window_on(width / 2.0, height / 2.0, WindowSize{box.width, box.height}, width, height);
+}
+
+ComparisonStrip build_comparison(const cv::Mat& photo, const CropPlan& plan, const CompareOptions& options) {
+  if (photo.empty() || photo.type() != CV_8UC3) throw Error("", "comparison needs an 8-bit BGR photo");
+  if (plan.width != photo.cols || plan.height != photo.rows) {
+    throw Error("", "comparison: crop plan is for a different image size");
+  }
+  const double photo_aspect = static_cast<double>(photo.cols) / photo.rows;
+  std::vector<LayoutItem> items;
+  items.push_back({{photo_aspect}, {PanelKind::Original}, -1});
+  items.push_back({{photo_aspect}, {PanelKind::Attention}, -1});
+  items.push_back({{photo_aspect}, {PanelKind::Score}, -1});
+  for (std::size_t i = 0; i < plan.crops.size(); ++i) {
+    const Box& b = plan.crops[i].box;
+    const double a = static_cast<double>(std::max(1, b.width)) / std::max(1, b.height);
+    items.push_back({{a, a}, {PanelKind::CentreCrop, PanelKind::SmartCrop}, static_cast<int>(i)});
+  }
+  const int height = choose_height(items, 4, options);
+  const int band = label_band_height(height);
+  const int usable = std::max(16, options.max_width - 2 * kMargin);
+
+  // Flow the items into rows.
+  std::vector<std::vector<std::size_t>> rows(1);
+  int row_width = 0, strip_width = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const int w = item_width(items[i], height);
+    const int needed = rows.back().empty() ? w : row_width + kGap + w;
+    if (!rows.back().empty() && needed > usable) {
+      rows.emplace_back();
+      row_width = w;
+    } else {
+      row_width = needed;
+    }
+    rows.back().push_back(i);
+    strip_width = std::max(strip_width, row_width);
+  }
+  const int row_height = band + height;
+  const int strip_height = 2 * kMargin + static_cast<int>(rows.size()) * row_height +
+                           (static_cast<int>(rows.size()) - 1) * kGap;
+
+  ComparisonStrip strip;
+  strip.image = cv::Mat(strip_height, strip_width + 2 * kMargin, CV_8UC3, kBackground);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    int x = kMargin;
+    const int y = kMargin + static_cast<int>(r) * (row_height + kGap) + band;
+    for (std::size_t i : rows[r]) {
+      const LayoutItem& item = items[i];
+      for (std::size_t k = 0; k < item.aspects.size(); ++k) {
+        const int w = std::max(1, static_cast<int>(std::lround(item.aspects[k] * height)));
+        ComparisonPanel panel;
+        panel.kind = item.kinds[k];
+        panel.crop_index = item.crop_index;
+        panel.area = cv::Rect(x, y, w, height);
+        strip.panels.push_back(panel);
+        x += w + kGap;
+      }
+    }
+  }
+
+  const int t = outline_thickness(height);
+  for (auto& panel : strip.panels) {
+    cv::Mat area = strip.image(panel.area);
+    const double sx = static_cast<double>(panel.area.width) / photo.cols;
+    const double sy = static_cast<double>(panel.area.height) / photo.rows;
+    cv::Scalar swatch(-1, -1, -1);
+    switch (panel.kind) {
+      case PanelKind::Original: {
+        cv::resize(photo, area, area.size(), 0, 0, cv::INTER_AREA);
+        for (std::size_t i = 0; i < plan.crops.size(); ++i) {
+          draw_crop_outline(area, plan.crops[i].box, sx, sy, t, crop_colour(static_cast<int>(i)),
+                            ratio_display(plan.crops[i].ratio), static_cast<int>(i));
+        }
+        panel.label = "1 original " + std::to_string(photo.cols) + "x" + std::to_string(photo.rows);
+        break;
+      }
+      case PanelKind::Attention:
+        draw_heat_overlay(area, photo, plan.saliency.attention, sx, sy);
+        panel.label = "2 attention";
+        break;
+      case PanelKind::Score:
+        draw_score_map(area, plan.saliency.score, sx, sy);
+        draw_peak_marker(area, plan.peak_x * sx, plan.peak_y * sy, height);
+        panel.label = "3 score + peak";
+        break;
+      case PanelKind::CentreCrop:
+      case PanelKind::SmartCrop: {
+        const CropChoice& crop = plan.crops[static_cast<std::size_t>(panel.crop_index)];
+        const bool smart = panel.kind == PanelKind::SmartCrop;
+        const Box box = smart ? crop.box : centre_box(crop.box, photo.cols, photo.rows);
+        const double share = smart ? crop.confidence : mass_inside(plan.saliency.attention, box);
+        cv::resize(cut_crop(photo, box), area, area.size(), 0, 0, cv::INTER_AREA);
+        panel.label = std::string(smart ? "5 smart " : "4 centre ") + ratio_display(crop.ratio) + " " + percent(share);
+        swatch = crop_colour(panel.crop_index);
+        break;
+      }
+    }
+    draw_label(strip.image, cv::Rect(panel.area.x, panel.area.y - band, panel.area.width, band), panel.label,
+               swatch);
+  }
+  return strip;
+}
+
+void write_comparison(const std::string& path, const cv::Mat& photo, const CropPlan& plan,
+                      const CompareOptions& options, const WriteOptions& write) {
+  ComparisonStrip strip;
+  try {
+    strip = build_comparison(photo, plan, options);
+  } catch (const Error& e) {
+    throw Error(path, e.reason());
+  } catch (const cv::Exception& e) {
+    throw Error(path, std::string("cannot draw comparison: ") + e.err);
+  }
+  write_image_atomic(path, strip.image, write);
+}
+
+}  // namespace smartcrop

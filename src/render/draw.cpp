@@ -1,0 +1,174 @@
+#include "draw.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+namespace smartcrop {
+
+namespace {
+
+constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
+const cv::Scalar kDark(16, 16, 16);
+const cv::Scalar kText(235, 235, 235);
+
+// Font scale whose capital letters are about `pixels` tall.
+double font_scale_for(double pixels) {
+  int baseline = 0;
+  const cv::Size unit = cv::getTextSize("H", kFont, 1.0, 1, &baseline);
+  return pixels / std::max(1, unit.height);
+}
+
+int font_thickness(double scale) { return scale >= 0.9 ? 2 : 1; }
+
+// Returns the map as a float image normalised so that `top` maps to 1.
+cv::Mat normalised(const ScoreMap& map, bool by_percentile) {
+  cv::Mat values(map.height, map.width, CV_32F);
+  std::copy(map.values.begin(), map.values.end(), values.ptr<float>());
+  float top = 0.0f;
+  if (by_percentile) {
+    // A few hot patches would otherwise wash the rest of the map to black.
+    std::vector<float> sorted(map.values);
+    const std::size_t k = static_cast<std::size_t>(0.995 * (sorted.size() - 1));
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(k), sorted.end());
+    top = sorted[k];
+  }
+  if (!(top > 0.0f)) top = *std::max_element(map.values.begin(), map.values.end());
+  if (top > 0.0f) values *= 1.0f / top;
+  cv::min(values, 1.0f, values);
+  cv::max(values, 0.0f, values);
+  return values;
+}
+
+// Resizes the normalised map onto a panel-sized canvas, aligned with the photo:
+// map pixel (x, y) covers panel pixels [x * scale_x * sx, (x+1) * scale_x * sx).
+cv::Mat map_on_panel(const ScoreMap& map, cv::Size panel, double sx, double sy, bool by_percentile) {
+  cv::Mat canvas(panel, CV_32F, cv::Scalar(0));
+  if (map.empty()) return canvas;
+  const int w = std::min(panel.width, static_cast<int>(std::lround(map.width * map.scale_x * sx)));
+  const int h = std::min(panel.height, static_cast<int>(std::lround(map.height * map.scale_y * sy)));
+  if (w <= 0 || h <= 0) return canvas;
+  cv::Mat resized;
+  cv::resize(normalised(map, by_percentile), resized, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+  resized.copyTo(canvas(cv::Rect(0, 0, w, h)));
+  return canvas;
+}
+
+}  // namespace
+
+int label_band_height(int panel_height) { return std::clamp(panel_height / 10, 22, 40); }
+
+int outline_thickness(int panel_height) { return std::clamp(panel_height / 120, 2, 6); }
+
+cv::Scalar crop_colour(int index) {
+  static const cv::Scalar palette[] = {
+      {0, 230, 255},    // yellow
+      {255, 190, 0},    // azure
+      {255, 60, 255},   // magenta
+      {60, 255, 60},    // green
+      {0, 140, 255},    // orange
+      {255, 255, 255},  // white
+  };
+  return palette[static_cast<std::size_t>(std::max(0, index)) % (sizeof palette / sizeof palette[0])];
+}
+
+void draw_crop_outline(cv::Mat& area, const Box& box, double sx, double sy, int thickness,
+                       const cv::Scalar& colour, const std::string& label, int index) {
+  const int x0 = static_cast<int>(std::lround(box.x * sx));
+  const int y0 = static_cast<int>(std::lround(box.y * sy));
+  const int x1 = static_cast<int>(std::lround((box.x + box.width) * sx)) - 1;
+  const int y1 = static_cast<int>(std::lround((box.y + box.height) * sy)) - 1;
+  auto ring = [&](int k, const cv::Scalar& c) {
+    if (x1 - k < x0 + k || y1 - k < y0 + k) return;
+    cv::rectangle(area, cv::Point(x0 + k, y0 + k), cv::Point(x1 - k, y1 - k), c, 1, cv::LINE_8);
+  };
+  ring(-1, kDark);
+  ring(thickness, kDark);
+  for (int k = 0; k < thickness; ++k) ring(k, colour);
+
+  const double scale = font_scale_for(std::clamp(area.rows / 22.0, 9.0, 18.0));
+  const int weight = font_thickness(scale);
+  int baseline = 0;
+  const cv::Size text = cv::getTextSize(label, kFont, scale, weight, &baseline);
+  const int pad = 3;
+  const int line = text.height + baseline + 2 * pad + 2;
+  int tx = x0 + thickness + 2;
+  int ty = y0 + thickness + 2 + index * line;
+  tx = std::clamp(tx, 0, std::max(0, area.cols - text.width - 2 * pad));
+  ty = std::clamp(ty, 0, std::max(0, area.rows - line));
+  cv::rectangle(area, cv::Rect(tx, ty, text.width + 2 * pad, text.height + baseline + 2 * pad), kDark, cv::FILLED);
+  cv::putText(area, label, cv::Point(tx + pad, ty + pad + text.height), kFont, scale, colour, weight, cv::LINE_AA);
+}
+
+void draw_heat_overlay(cv::Mat& area, const cv::Mat& photo, const ScoreMap& map, double sx, double sy) {
+  cv::Mat dim;
+  cv::resize(photo, dim, area.size(), 0, 0, cv::INTER_AREA);
+  cv::Mat heat = map_on_panel(map, area.size(), sx, sy, true);
+  cv::Mat heat8, colours;
+  heat.convertTo(heat8, CV_8U, 255.0);
+  cv::applyColorMap(heat8, colours, cv::COLORMAP_JET);
+  for (int y = 0; y < area.rows; ++y) {
+    const cv::Vec3b* p = dim.ptr<cv::Vec3b>(y);
+    const cv::Vec3b* c = colours.ptr<cv::Vec3b>(y);
+    const float* v = heat.ptr<float>(y);
+    cv::Vec3b* out = area.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < area.cols; ++x) {
+      // Weak attention leaves the dimmed photo; strong attention paints over it.
+      const float alpha = 0.8f * std::pow(v[x], 0.7f);
+      for (int ch = 0; ch < 3; ++ch) {
+        out[x][ch] = cv::saturate_cast<uchar>((1.0f - alpha) * 0.45f * p[x][ch] + alpha * c[x][ch]);
+      }
+    }
+  }
+}
+
+void draw_score_map(cv::Mat& area, const ScoreMap& map, double sx, double sy) {
+  cv::Mat score = map_on_panel(map, area.size(), sx, sy, false);
+  cv::Mat score8;
+  score.convertTo(score8, CV_8U, 255.0);
+  cv::applyColorMap(score8, area, cv::COLORMAP_INFERNO);
+}
+
+void draw_peak_marker(cv::Mat& area, double x, double y, int panel_height) {
+  const cv::Point centre(static_cast<int>(std::lround(x)), static_cast<int>(std::lround(y)));
+  const int r = std::max(6, panel_height / 24);
+  const cv::Scalar white(255, 255, 255);
+  for (const auto& [colour, weight] : {std::pair{kDark, 5}, std::pair{white, 2}}) {
+    cv::circle(area, centre, r, colour, weight, cv::LINE_AA);
+    cv::circle(area, centre, 1, colour, weight, cv::LINE_AA);
+    cv::line(area, centre - cv::Point(2 * r, 0), centre - cv::Point(r, 0), colour, weight, cv::LINE_AA);
+    cv::line(area, centre + cv::Point(r, 0), centre + cv::Point(2 * r, 0), colour, weight, cv::LINE_AA);
+    cv::line(area, centre - cv::Point(0, 2 * r), centre - cv::Point(0, r), colour, weight, cv::LINE_AA);
+    cv::line(area, centre + cv::Point(0, r), centre + cv::Point(0, 2 * r), colour, weight, cv::LINE_AA);
+  }
+}
+
+void draw_label(cv::Mat& image, const cv::Rect& band, const std::string& text, const cv::Scalar& swatch) {
+  int x = band.x;
+  const int right = band.x + band.width;
+  if (swatch[0] >= 0) {
+    const int side = band.height * 6 / 10;
+    cv::rectangle(image, cv::Rect(x, band.y + (band.height - side) / 2, side, side), swatch, cv::FILLED);
+    x += side + 5;
+  }
+  double scale = font_scale_for(band.height * 0.55);
+  int baseline = 0;
+  std::string shown = text;
+  cv::Size size = cv::getTextSize(shown, kFont, scale, font_thickness(scale), &baseline);
+  const double min_scale = font_scale_for(9.0);
+  if (size.width > right - x) {
+    scale = std::max(min_scale, scale * (right - x) / std::max(1, size.width));
+    size = cv::getTextSize(shown, kFont, scale, font_thickness(scale), &baseline);
+  }
+  while (shown.size() > 1 && size.width > right - x) {
+    shown.pop_back();
+    size = cv::getTextSize(shown + "..", kFont, scale, font_thickness(scale), &baseline);
+    if (size.width <= right - x) shown += "..";
+  }
+  const int y = band.y + (band.height + size.height) / 2;
+  cv::putText(image, shown, cv::Point(x, y), kFont, scale, kText, font_thickness(scale), cv::LINE_AA);
+}
+
+}  // namespace smartcrop

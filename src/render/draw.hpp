@@ -1,0 +1,41 @@
+#pragma once
+// Drawing helpers for the comparison strip (private to src/render).
+
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "smartcrop/comparison.hpp"
+#include "smartcrop/score_map.hpp"
+#include "smartcrop/window.hpp"
+
+namespace smartcrop {
+
+// Returns the height of the label band above a panel of `panel_height` pixels.
+int label_band_height(int panel_height);
+
+// Returns the outline thickness, in panel pixels, for a panel of `panel_height`.
+int outline_thickness(int panel_height);
+
+// Draws `box` (original pixels, scaled by sx, sy into `area`) as an outline whose
+// outer edge lies on the box edge and which grows inward by `thickness`, with a
+// dark 1 px halo on each side and `label` on a dark backing just inside the
+// top-left corner (shifted down by `index` lines so coinciding corners stay legible).
+void draw_crop_outline(cv::Mat& area, const Box& box, double sx, double sy, int thickness,
+                       const cv::Scalar& colour, const std::string& label, int index);
+
+// Fills `area` with a dimmed copy of `photo` under a colour heat map of `map`
+// (map pixels scaled by map.scale * (sx, sy) into the panel; uncovered parts stay dim).
+void draw_heat_overlay(cv::Mat& area, const cv::Mat& photo, const ScoreMap& map, double sx, double sy);
+
+// Fills `area` with `map` as a colour image, aligned like draw_heat_overlay.
+void draw_score_map(cv::Mat& area, const ScoreMap& map, double sx, double sy);
+
+// Marks (x, y) (panel pixels) with a ringed cross visible on any colour.
+void draw_peak_marker(cv::Mat& area, double x, double y, int panel_height);
+
+// Writes `text` left-aligned in `band` of `image`, shrunk or cut to fit; a
+// colour square comes first when `swatch` is not negative.
+void draw_label(cv::Mat& image, const cv::Rect& band, const std::string& text, const cv::Scalar& swatch);
+
+}  // namespace smartcrop
