@@ -10,6 +10,7 @@
 
 #include "smartcrop/backend.hpp"
 #include "smartcrop/batch_inputs.hpp"
+#include "smartcrop/batch_review.hpp"
 #include "smartcrop/crop_planner.hpp"
 #include "smartcrop/image_io.hpp"
 #include "smartcrop/output_naming.hpp"
@@ -42,6 +43,8 @@ struct RunParams {
   int decode_threads = 2;          // photos decoded ahead of inference
   std::string dump_attention_dir;  // write <stem>.heads.f32 per photo (DINO backend only)
   const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT) to stop after the current photo
+  ReviewParams review;                        // --compare strips and the --review page
+  BatchReview* review_sink = nullptr;         // set by run_batch itself when review is enabled
 };
 
 struct RunSummary {

@@ -144,8 +144,8 @@ class Pipeline {
     } catch (const std::exception& e) {
       work.error = describe(path, e);
     }
-    // The maps are not needed past this point; the writer only needs the boxes.
-    work.crops.saliency = SaliencyResult();
+    // The maps are not needed past this point, unless a comparison strip shows them.
+    if (params_.review_sink == nullptr) work.crops.saliency = SaliencyResult();
   }
 
   void write_loop() {
@@ -198,17 +198,16 @@ class Pipeline {
     if (!work.error.empty()) {
       spdlog::error("{}", work.error);
       ++summary_.failed;
+      if (params_.review_sink != nullptr) params_.review_sink->add_failure(plan.input, work.error);
     } else if (plan.skip_all) {
       summary_.skipped += static_cast<int>(plan.outputs.size());
       spdlog::debug("{}: every output exists, skipped", plan.input.path);
     } else {
       write_crops(work);
-      for (const auto& outcome : work.outcomes) {
-        if (outcome.status == "failed") {
-          ++summary_.failed;
-          break;
-        }
-      }
+      bool failed = params_.review_sink != nullptr &&
+                    !params_.review_sink->add_photo(plan.input, work.image.pixels, work.crops);
+      for (const auto& outcome : work.outcomes) failed = failed || outcome.status == "failed";
+      if (failed) ++summary_.failed;
     }
     if (params_.json) std::printf("%s\n", photo_record_json(work, backend_).c_str());
     std::fflush(stdout);

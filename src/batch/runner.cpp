@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 
@@ -114,9 +115,18 @@ RunSummary run_batch(const RunParams& params, SaliencyBackend& backend) {
 
   RunParams effective = params;
   effective.write.overwrite = params.existing == ExistingOutput::Overwrite;
+  std::unique_ptr<BatchReview> review;
+  if (params.review.enabled()) {
+    review = std::make_unique<BatchReview>(params.review, static_cast<int>(plans.size()));
+    effective.review_sink = review.get();
+  }
   ProgressLine progress(static_cast<int>(plans.size()), params.progress);
   run_pipeline(plans, effective, backend, progress, summary);
   progress.finish();
+  if (review) {
+    const std::string page = review->finish(review_summary(backend, params.crop, params.output));
+    if (!page.empty()) spdlog::info("review page: {}", page);
+  }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

@@ -111,8 +111,8 @@ int main(int argc, char** argv) {
     return static_cast<int>(CLI::ExitCodes::RequiredError);
   }
   if (run.output.empty() && !run.print_box && !run.json && !run.dry_run && options.request_list.empty() &&
-      run.dump_attention_dir.empty() && options.bench_forward == 0) {
-    spdlog::error("nothing to write: give -o FILE_OR_FOLDER, --print-box, --json or --dry-run");
+      run.dump_attention_dir.empty() && options.bench_forward == 0 && !run.review.enabled()) {
+    spdlog::error("nothing to write: give -o FILE_OR_FOLDER, --print-box, --json, --compare, --review or --dry-run");
     return static_cast<int>(CLI::ExitCodes::RequiredError);
   }
 
@@ -136,7 +136,8 @@ int main(int argc, char** argv) {
     run.cancel = &g_interrupted;
     run.progress = !options.quiet && ::isatty(STDERR_FILENO);
     const RunSummary summary = run_batch(run, *choice.backend);
-    if (!options.quiet && (summary.inputs > 1 || summary.failed > 0 || summary.interrupted)) {
+    if (!options.quiet && (summary.inputs != 1 || summary.failed > 0 || summary.interrupted ||
+                            summary.skipped_hidden + summary.skipped_unsupported > 0)) {
       std::fprintf(stderr, "summary: %s\n", format_summary(summary).c_str());
     }
     if (summary.interrupted) return kExitInterrupted;

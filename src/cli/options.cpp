@@ -88,6 +88,14 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--dump-attention", run.dump_attention_dir,
                  "Write each photo's per-head attention as DIR/<stem>.heads.f32")
       ->check(CLI::ExistingDirectory);
+  app.add_option("--compare", run.review.compare,
+                 "Write a five-panel comparison strip: FILE (.jpg/.png) for one photo, else "
+                 "FOLDER/{stem}_compare.jpg");
+  app.add_option("--compare-width", run.review.compare_options.max_width, "Maximum width of a comparison strip")
+      ->check(CLI::Range(320, 16384))
+      ->capture_default_str();
+  app.add_option("--review", run.review.review_dir,
+                 "Write FOLDER/index.html: every photo's strip and confidence, least confident first");
   app.add_flag("-v,--verbose", o.verbosity, "More log lines on stderr (-vv for all)");
   app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr: no progress line, no summary");
   // Hidden (empty group): used by scripts/bench_batch.py to time the bare model forward.
