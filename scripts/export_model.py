@@ -106,7 +106,7 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def backbone_state_dict(checkpoint):
+def backbone_state_dict(checkpoint, label):
     """Returns the ViT weights from a plain or wrapped DINO checkpoint, with the
     prefixes DINO's load_pretrained_weights strips removed and head.* dropped."""
     for key in ("teacher", "student", "state_dict", "model"):
@@ -114,7 +114,7 @@ def backbone_state_dict(checkpoint):
             checkpoint = checkpoint[key]
             break
     if not isinstance(checkpoint, dict):
-        raise ExportError(f"checkpoint holds a {type(checkpoint).__name__}, not a state dict")
+        raise ExportError(f"{label}: checkpoint holds a {type(checkpoint).__name__}, not a state dict")
     state = {}
     for key, value in checkpoint.items():
         for prefix in ("module.", "backbone."):
@@ -129,11 +129,16 @@ def load_official(vit, arch, path, label):
         # weights_only: a checkpoint from the internet must not run code when unpickled.
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
+        # torch wraps every failure in this error; a class name means a real pickle
+        # that holds more than tensors, anything else a file that is no pickle at all.
+        if "Unsupported class" not in str(e):
+            raise ExportError(f"{label}: not a PyTorch checkpoint ({str(e).split('error: ')[-1]})") from e
         raise ExportError(f"{label}: checkpoint holds Python objects besides tensors (a full training "
                           f"checkpoint?); torch.save its 'teacher' state dict alone and pass that") from e
     except Exception as e:
-        raise ExportError(f"{label}: cannot read checkpoint ({' '.join(str(e).split())})") from e
-    state = backbone_state_dict(checkpoint)
+        reason = " ".join(str(e).split()) or type(e).__name__
+        raise ExportError(f"{label}: not a PyTorch checkpoint ({reason})") from e
+    state = backbone_state_dict(checkpoint, label)
     expected = vit.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
@@ -141,16 +146,20 @@ def load_official(vit, arch, path, label):
         raise ExportError(f"{label}: checkpoint does not match --arch {arch}: "
                           f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
                           f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}")
-    try:
-        vit.load_state_dict(state, strict=True)
-    except RuntimeError as e:  # right names, wrong shapes
-        raise ExportError(f"{label}: {' '.join(str(e).split())}") from e
+    wrong_shapes = [f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}"
+                    for k, v in expected.items() if state[k].shape != v.shape]
+    if wrong_shapes:
+        raise ExportError(f"{label}: checkpoint does not match --arch {arch}: "
+                          f"{len(wrong_shapes)} tensors of the wrong shape, e.g. {wrong_shapes[0]}")
+    vit.load_state_dict(state, strict=True)
 
 
 def resolve_output(args):
     if args.output:
         return os.path.abspath(args.output)
     table = RANDOM_OUTPUTS if args.random_init else OFFICIAL_OUTPUTS
+    if args.arch not in table:
+        raise ExportError(f"no default output file for --arch {args.arch} with checkpoint weights; pass -o PATH")
     return os.path.join(REPO_ROOT, table[args.arch])
 
 
@@ -195,6 +204,10 @@ def verify(output, config):
 
 def export(args):
     config = ARCHITECTURES[args.arch]
+    source = args.checkpoint or OFFICIAL_CHECKPOINTS.get(args.arch)
+    if not args.random_init and source is None:
+        raise ExportError(f"no official checkpoint for --arch {args.arch}; "
+                          f"pass --checkpoint PATH or --random-init")
     output = resolve_output(args)
     check_output_allowed(output, args.random_init)
     if args.random_init:
@@ -202,10 +215,6 @@ def export(args):
         vit = build_vit(args.arch)
         checkpoint, digest, weights = None, None, f"random seed={args.seed}"
     else:
-        source = args.checkpoint or OFFICIAL_CHECKPOINTS.get(args.arch)
-        if source is None:
-            raise ExportError(f"no official checkpoint for --arch {args.arch}; "
-                              f"pass --checkpoint PATH or --random-init")
         path, checkpoint = resolve_checkpoint(source)
         vit = build_vit(args.arch)
         load_official(vit, args.arch, path, source)

@@ -1,4 +1,5 @@
 """export_model.py: shapes, attention values, metadata, weight sources and its errors."""
+import argparse
 import hashlib
 import time
 
@@ -147,6 +148,21 @@ def test_checkpoint_with_wrong_keys_fails_clearly(run_script, tmp_path, capsys):
     assert "unexpected ['blocks.2.norm1.weight']" in capsys.readouterr().err
     assert not output.exists()
 
+
+@pytest.mark.parametrize("content,message", [
+    (b"<html>404</html>", "not a PyTorch checkpoint"),
+    ({"teacher": {}, "args": argparse.Namespace(lr=0.1)}, "holds Python objects besides tensors"),
+    ([1, 2], "holds a list, not a state dict"),
+])
+def test_file_that_is_no_state_dict_fails_clearly(tmp_path, capsys, content, message):
+    checkpoint = tmp_path / "odd.pth"
+    if isinstance(content, bytes):
+        checkpoint.write_bytes(content)
+    else:
+        torch.save(content, checkpoint)
+    assert export_model.main(["--arch", "tiny", "--checkpoint", str(checkpoint), "-o", str(tmp_path / "m.pt")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {checkpoint}: ") and message in err
 
 def test_missing_checkpoint_file_fails_clearly(tmp_path, capsys):
     assert export_model.main(["--checkpoint", str(tmp_path / "none.pth"), "-o", str(tmp_path / "m.pt")]) == 1
