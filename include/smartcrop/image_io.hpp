@@ -36,6 +36,7 @@ struct ImageHeader {
   int width = 0;          // stored size (before EXIF orientation); 0 if unknown
   int height = 0;
   bool complete = false;  // the file reaches its format's end marker (not truncated)
+  bool malformed = false; // the structure breaks before the end (corrupt rather than cut short)
 };
 
 // Returns the format, stored size and completeness read from `bytes` without decoding.

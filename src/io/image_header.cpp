@@ -35,7 +35,10 @@ void walk_jpeg(const std::vector<std::uint8_t>& b, ImageHeader& header) {
   const std::size_t n = b.size();
   std::size_t pos = 2;
   while (pos + 2 <= n) {
-    if (b[pos] != 0xFF) return;  // lost sync: treat as truncated/corrupt
+    if (b[pos] != 0xFF) {
+      header.malformed = true;  // lost sync: not a marker where one must be
+      return;
+    }
     const std::uint8_t marker = b[pos + 1];
     if (marker == 0xFF) { ++pos; continue; }
     if (marker == 0xD9) { header.complete = true; return; }

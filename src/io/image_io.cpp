@@ -84,6 +84,7 @@ DecodedImage decode_image(const std::string& path, const std::vector<std::uint8_
   // The guard acts on the header so that a bomb is refused before the decoder allocates.
   const ImageHeader header = read_image_header(bytes);
   check_pixel_count(path, header.width, header.height, options);
+  if (header.malformed) throw Error(path, "cannot decode image (corrupt " + header.format + " structure)");
   if (!header.complete) throw Error(path, "truncated " + header.format + " file (ends before the end of the image)");
   cv::Mat decoded;
   try {
