@@ -44,6 +44,13 @@ int choose_height(const std::vector<LayoutItem>& items, std::size_t first_row, c
   row_gaps = std::max(0, row_gaps - 1);
   int height = static_cast<int>((usable - row_gaps * kGap) / std::max(row_aspect, 1e-6));
   height = std::min(height, options.max_panel_height);
+  // Panel widths are rounded one by one: step down until the row really fits.
+  auto row_width = [&](int h) {
+    int width = -kGap;
+    for (std::size_t i = 0; i < first_row && i < items.size(); ++i) width += kGap + item_width(items[i], h);
+    return width;
+  };
+  while (height > options.min_panel_height && row_width(height) > usable) --height;
   height = std::max(height, options.min_panel_height);
   for (const auto& item : items) {
     double aspect = 0.0;
@@ -144,9 +151,10 @@ ComparisonStrip build_comparison(const cv::Mat& photo, const CropPlan& plan, con
     switch (panel.kind) {
       case PanelKind::Original: {
         cv::resize(photo, area, area.size(), 0, 0, cv::INTER_AREA);
+        std::vector<cv::Rect> labels;
         for (std::size_t i = 0; i < plan.crops.size(); ++i) {
           draw_crop_outline(area, plan.crops[i].box, sx, sy, t, crop_colour(static_cast<int>(i)),
-                            ratio_display(plan.crops[i].ratio), static_cast<int>(i));
+                            ratio_display(plan.crops[i].ratio), labels);
         }
         panel.label = "1 original " + std::to_string(photo.cols) + "x" + std::to_string(photo.rows);
         break;

@@ -75,7 +75,7 @@ cv::Scalar crop_colour(int index) {
 }
 
 void draw_crop_outline(cv::Mat& area, const Box& box, double sx, double sy, int thickness,
-                       const cv::Scalar& colour, const std::string& label, int index) {
+                       const cv::Scalar& colour, const std::string& label, std::vector<cv::Rect>& placed) {
   const int x0 = static_cast<int>(std::lround(box.x * sx));
   const int y0 = static_cast<int>(std::lround(box.y * sy));
   const int x1 = static_cast<int>(std::lround((box.x + box.width) * sx)) - 1;
@@ -93,12 +93,19 @@ void draw_crop_outline(cv::Mat& area, const Box& box, double sx, double sy, int 
   int baseline = 0;
   const cv::Size text = cv::getTextSize(label, kFont, scale, weight, &baseline);
   const int pad = 3;
-  const int line = text.height + baseline + 2 * pad + 2;
-  int tx = x0 + thickness + 2;
-  int ty = y0 + thickness + 2 + index * line;
-  tx = std::clamp(tx, 0, std::max(0, area.cols - text.width - 2 * pad));
-  ty = std::clamp(ty, 0, std::max(0, area.rows - line));
-  cv::rectangle(area, cv::Rect(tx, ty, text.width + 2 * pad, text.height + baseline + 2 * pad), kDark, cv::FILLED);
+  const int tx = std::clamp(x0 + thickness + 2, 0, std::max(0, area.cols - text.width - 2 * pad));
+  cv::Rect backing(tx, y0 + thickness + 2, text.width + 2 * pad, text.height + baseline + 2 * pad);
+  auto overlaps = [&] {
+    for (const auto& r : placed) {
+      if ((r & backing).area() > 0) return true;
+    }
+    return false;
+  };
+  while (overlaps() && backing.y + 2 * backing.height < area.rows) backing.y += 2;
+  backing.y = std::clamp(backing.y, 0, std::max(0, area.rows - backing.height));
+  placed.push_back(backing);
+  const int ty = backing.y;
+  cv::rectangle(area, backing, kDark, cv::FILLED);
   cv::putText(area, label, cv::Point(tx + pad, ty + pad + text.height), kFont, scale, colour, weight, cv::LINE_AA);
 }
 
@@ -116,7 +123,7 @@ void draw_heat_overlay(cv::Mat& area, const cv::Mat& photo, const ScoreMap& map,
     cv::Vec3b* out = area.ptr<cv::Vec3b>(y);
     for (int x = 0; x < area.cols; ++x) {
       // Weak attention leaves the dimmed photo; strong attention paints over it.
-      const float alpha = 0.8f * std::pow(v[x], 0.7f);
+      const float alpha = 0.85f * v[x];
       for (int ch = 0; ch < 3; ++ch) {
         out[x][ch] = cv::saturate_cast<uchar>((1.0f - alpha) * 0.45f * p[x][ch] + alpha * c[x][ch]);
       }
@@ -147,7 +154,7 @@ void draw_peak_marker(cv::Mat& area, double x, double y, int panel_height) {
 
 void draw_label(cv::Mat& image, const cv::Rect& band, const std::string& text, const cv::Scalar& swatch) {
   int x = band.x;
-  const int right = band.x + band.width;
+  const int right = band.x + std::max(1, band.width - 6);  // keep neighbouring labels apart
   if (swatch[0] >= 0) {
     const int side = band.height * 6 / 10;
     cv::rectangle(image, cv::Rect(x, band.y + (band.height - side) / 2, side, side), swatch, cv::FILLED);

@@ -2,6 +2,7 @@
 // Drawing helpers for the comparison strip (private to src/render).
 
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -20,9 +21,9 @@ int outline_thickness(int panel_height);
 // Draws `box` (original pixels, scaled by sx, sy into `area`) as an outline whose
 // outer edge lies on the box edge and which grows inward by `thickness`, with a
 // dark 1 px halo on each side and `label` on a dark backing just inside the
-// top-left corner (shifted down by `index` lines so coinciding corners stay legible).
+// top-left corner, moved down past the labels already in `placed` (and added to it).
 void draw_crop_outline(cv::Mat& area, const Box& box, double sx, double sy, int thickness,
-                       const cv::Scalar& colour, const std::string& label, int index);
+                       const cv::Scalar& colour, const std::string& label, std::vector<cv::Rect>& placed);
 
 // Fills `area` with a dimmed copy of `photo` under a colour heat map of `map`
 // (map pixels scaled by map.scale * (sx, sy) into the panel; uncovered parts stay dim).
