@@ -101,7 +101,7 @@ ComparisonStrip build_comparison(const cv::Mat& photo, const CropPlan& plan, con
     items.push_back({{a, a}, {PanelKind::CentreCrop, PanelKind::SmartCrop}, static_cast<int>(i)});
   }
   const int height = choose_height(items, 4, options);
-  const int band = label_band_height(height);
+  const int band = label_band_height(height, options.max_width);
   const int usable = std::max(16, options.max_width - 2 * kMargin);
 
   // Flow the items into rows.

@@ -58,7 +58,10 @@ cv::Mat map_on_panel(const ScoreMap& map, cv::Size panel, double sx, double sy, 
 
 }  // namespace
 
-int label_band_height(int panel_height) { return std::clamp(panel_height / 10, 22, 40); }
+int label_band_height(int panel_height, int strip_width) {
+  // Strips are mostly seen shrunk to a screen's width: size labels for that too.
+  return std::clamp(std::max(panel_height / 10, strip_width / 64), 22, 44);
+}
 
 int outline_thickness(int panel_height) { return std::clamp(panel_height / 120, 2, 6); }
 
@@ -88,7 +91,7 @@ void draw_crop_outline(cv::Mat& area, const Box& box, double sx, double sy, int 
   ring(thickness, kDark);
   for (int k = 0; k < thickness; ++k) ring(k, colour);
 
-  const double scale = font_scale_for(std::clamp(area.rows / 22.0, 9.0, 18.0));
+  const double scale = font_scale_for(std::clamp(area.rows / 16.0, 10.0, 24.0));
   const int weight = font_thickness(scale);
   int baseline = 0;
   const cv::Size text = cv::getTextSize(label, kFont, scale, weight, &baseline);
@@ -144,7 +147,6 @@ void draw_peak_marker(cv::Mat& area, double x, double y, int panel_height) {
   const cv::Scalar white(255, 255, 255);
   for (const auto& [colour, weight] : {std::pair{kDark, 5}, std::pair{white, 2}}) {
     cv::circle(area, centre, r, colour, weight, cv::LINE_AA);
-    cv::circle(area, centre, 1, colour, weight, cv::LINE_AA);
     cv::line(area, centre - cv::Point(2 * r, 0), centre - cv::Point(r, 0), colour, weight, cv::LINE_AA);
     cv::line(area, centre + cv::Point(r, 0), centre + cv::Point(2 * r, 0), colour, weight, cv::LINE_AA);
     cv::line(area, centre - cv::Point(0, 2 * r), centre - cv::Point(0, r), colour, weight, cv::LINE_AA);

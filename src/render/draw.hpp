@@ -12,8 +12,9 @@
 
 namespace smartcrop {
 
-// Returns the height of the label band above a panel of `panel_height` pixels.
-int label_band_height(int panel_height);
+// Returns the height of the label band above a panel of `panel_height` pixels
+// in a strip about `strip_width` pixels wide.
+int label_band_height(int panel_height, int strip_width);
 
 // Returns the outline thickness, in panel pixels, for a panel of `panel_height`.
 int outline_thickness(int panel_height);
