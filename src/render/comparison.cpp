@@ -148,6 +148,7 @@ ComparisonStrip build_comparison(const cv::Mat& photo, const CropPlan& plan, con
     const double sx = static_cast<double>(panel.area.width) / photo.cols;
     const double sy = static_cast<double>(panel.area.height) / photo.rows;
     cv::Scalar swatch(-1, -1, -1);
+    std::vector<std::string> shorter;  // wordings for narrow panels, longest first
     switch (panel.kind) {
       case PanelKind::Original: {
         cv::resize(photo, area, area.size(), 0, 0, cv::INTER_AREA);
@@ -157,16 +158,19 @@ ComparisonStrip build_comparison(const cv::Mat& photo, const CropPlan& plan, con
                             ratio_display(plan.crops[i].ratio), labels);
         }
         panel.label = "1 original " + std::to_string(photo.cols) + "x" + std::to_string(photo.rows);
+        shorter = {"1 original", "1"};
         break;
       }
       case PanelKind::Attention:
         draw_heat_overlay(area, photo, plan.saliency.attention, sx, sy);
         panel.label = "2 attention";
+        shorter = {"2 attn", "2"};
         break;
       case PanelKind::Score:
         draw_score_map(area, plan.saliency.score, sx, sy);
         draw_peak_marker(area, plan.peak_x * sx, plan.peak_y * sy, height);
         panel.label = "3 score + peak";
+        shorter = {"3 score", "3"};
         break;
       case PanelKind::CentreCrop:
       case PanelKind::SmartCrop: {
@@ -175,13 +179,15 @@ ComparisonStrip build_comparison(const cv::Mat& photo, const CropPlan& plan, con
         const Box box = smart ? crop.box : centre_box(crop.box, photo.cols, photo.rows);
         const double share = smart ? crop.confidence : mass_inside(plan.saliency.attention, box);
         cv::resize(cut_crop(photo, box), area, area.size(), 0, 0, cv::INTER_AREA);
-        panel.label = std::string(smart ? "5 smart " : "4 centre ") + ratio_display(crop.ratio) + " " + percent(share);
+        const std::string ratio_share = ratio_display(crop.ratio) + " " + percent(share);
+        panel.label = std::string(smart ? "5 smart " : "4 centre ") + ratio_share;
+        shorter = {std::string(smart ? "smart " : "centre ") + ratio_share, ratio_share, percent(share)};
         swatch = crop_colour(panel.crop_index);
         break;
       }
     }
-    draw_label(strip.image, cv::Rect(panel.area.x, panel.area.y - band, panel.area.width, band), panel.label,
-               swatch);
+    shorter.insert(shorter.begin(), panel.label);
+    draw_label(strip.image, cv::Rect(panel.area.x, panel.area.y - band, panel.area.width, band), shorter, swatch);
   }
   return strip;
 }

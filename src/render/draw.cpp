@@ -154,7 +154,9 @@ void draw_peak_marker(cv::Mat& area, double x, double y, int panel_height) {
   }
 }
 
-void draw_label(cv::Mat& image, const cv::Rect& band, const std::string& text, const cv::Scalar& swatch) {
+void draw_label(cv::Mat& image, const cv::Rect& band, const std::vector<std::string>& texts,
+                const cv::Scalar& swatch) {
+  if (texts.empty()) return;
   int x = band.x;
   const int right = band.x + std::max(1, band.width - 6);  // keep neighbouring labels apart
   if (swatch[0] >= 0) {
@@ -162,20 +164,28 @@ void draw_label(cv::Mat& image, const cv::Rect& band, const std::string& text, c
     cv::rectangle(image, cv::Rect(x, band.y + (band.height - side) / 2, side, side), swatch, cv::FILLED);
     x += side + 5;
   }
-  double scale = font_scale_for(band.height * 0.55);
+  const double full = font_scale_for(band.height * 0.55);
   int baseline = 0;
-  std::string shown = text;
-  cv::Size size = cv::getTextSize(shown, kFont, scale, font_thickness(scale), &baseline);
-  const double min_scale = font_scale_for(9.0);
-  if (size.width > right - x) {
-    scale = std::max(min_scale, scale * (right - x) / std::max(1, size.width));
-    size = cv::getTextSize(shown, kFont, scale, font_thickness(scale), &baseline);
+  auto width_of = [&](const std::string& t, double s) {
+    return cv::getTextSize(t, kFont, s, font_thickness(s), &baseline).width;
+  };
+  // The longest wording that fits at a size still close to the others; else the
+  // shortest, shrunk and, as a last resort, cut.
+  std::string shown = texts.back();
+  double scale = full;
+  bool found = false;
+  for (const auto& text : texts) {
+    const double s = std::min(full, full * (right - x) / std::max(1, width_of(text, full)));
+    if (s >= 0.75 * full) {
+      shown = text;
+      scale = s;
+      found = true;
+      break;
+    }
   }
-  while (shown.size() > 1 && size.width > right - x) {
-    shown.pop_back();
-    size = cv::getTextSize(shown + "..", kFont, scale, font_thickness(scale), &baseline);
-    if (size.width <= right - x) shown += "..";
-  }
+  if (!found) scale = std::max(font_scale_for(8.0), full * (right - x) / std::max(1, width_of(shown, full)));
+  while (shown.size() > 1 && width_of(shown, scale) > right - x) shown.pop_back();
+  const cv::Size size = cv::getTextSize(shown, kFont, scale, font_thickness(scale), &baseline);
   const int y = band.y + (band.height + size.height) / 2;
   cv::putText(image, shown, cv::Point(x, y), kFont, scale, kText, font_thickness(scale), cv::LINE_AA);
 }

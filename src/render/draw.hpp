@@ -36,8 +36,10 @@ void draw_score_map(cv::Mat& area, const ScoreMap& map, double sx, double sy);
 // Marks (x, y) (panel pixels) with a ringed cross visible on any colour.
 void draw_peak_marker(cv::Mat& area, double x, double y, int panel_height);
 
-// Writes `text` left-aligned in `band` of `image`, shrunk or cut to fit; a
-// colour square comes first when `swatch` is not negative.
-void draw_label(cv::Mat& image, const cv::Rect& band, const std::string& text, const cv::Scalar& swatch);
+// Writes the longest of `texts` (longest first) that fits left-aligned in `band`
+// of `image`, shrinking or cutting the shortest if none does; a colour square
+// comes first when `swatch` is not negative.
+void draw_label(cv::Mat& image, const cv::Rect& band, const std::vector<std::string>& texts,
+                const cv::Scalar& swatch);
 
 }  // namespace smartcrop
