@@ -1,8 +1,29 @@
 #include "smartcrop/crop_planner.hpp"
 
+#include <cmath>
+
 #include "smartcrop/error.hpp"
 
 namespace smartcrop {
+
+namespace {
+
+// The window in map pixels is the original window divided by the map scale;
+// its centre, mapped back, places the original window (so a window as wide as
+// the map stays centred however the sizes round).
+CropChoice mass_choice(const ScoreMap& score, WindowSize size, int width, int height, const MassWindowParams& params) {
+  const int map_w = static_cast<int>(std::lround(size.width / score.scale_x));
+  const int map_h = static_cast<int>(std::lround(size.height / score.scale_y));
+  const MassWindow found = find_mass_window(score, map_w, map_h, params);
+  CropChoice choice;
+  const double cx = (found.x + found.width / 2.0) * score.scale_x;
+  const double cy = (found.y + found.height / 2.0) * score.scale_y;
+  choice.box = center_window_on(cx, cy, size, width, height);
+  choice.confidence = found.share;
+  return choice;
+}
+
+}  // namespace
 
 CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropParams& params) {
   CropPlan plan;
@@ -18,8 +39,13 @@ CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropPa
     CropChoice choice;
     choice.ratio = ratio;
     const WindowSize size = largest_window(width, height, ratio.value());
-    choice.box = center_window_on(plan.peak_x, plan.peak_y, size, width, height);
-    choice.confidence = mass_inside(plan.saliency.attention, choice.box);
+    if (params.strategy == Strategy::Mass) {
+      choice = mass_choice(score, size, width, height, params.mass);
+      choice.ratio = ratio;
+    } else {
+      choice.box = center_window_on(plan.peak_x, plan.peak_y, size, width, height);
+      choice.confidence = mass_inside(plan.saliency.attention, choice.box);
+    }
     plan.crops.push_back(choice);
   }
   return plan;

@@ -7,22 +7,26 @@
 #include <opencv2/core.hpp>
 
 #include "smartcrop/backend.hpp"
+#include "smartcrop/mass_window.hpp"
 #include "smartcrop/ratio.hpp"
 #include "smartcrop/window.hpp"
 
 namespace smartcrop {
 
+// Peak: centre the window on the blurred map's maximum (the prototype).
+// Mass: the window that keeps the most of the blurred map (docs/QUALITY.md).
 enum class Strategy { Peak, Mass };
 
 struct CropParams {
   std::vector<AspectRatio> ratios;
   Strategy strategy = Strategy::Peak;
+  MassWindowParams mass;  // used by Strategy::Mass
 };
 
 struct CropChoice {
   AspectRatio ratio;
   Box box;                  // original pixels
-  double confidence = 0.0;  // share of attention inside the box
+  double confidence = 0.0;  // share of saliency inside the box (peak: attention map, mass: score map)
 };
 
 struct CropPlan {

@@ -1,7 +1,14 @@
-// The built-in, model-free saliency backend. First version: OpenCV's fine-grained
-// static saliency at the analysis size; to be chosen by measurement (issue 5).
+// The built-in, model-free saliency backend: three cheap OpenCV cues, each
+// normalised to mean 1 and summed (chosen on the evaluation set, docs/QUALITY.md):
+//   - fine-grained centre-surround contrast (Montabone & Soto 2010): detail;
+//   - spectral residual (Hou & Zhang 2007): what stands out of the image's
+//     average spectrum, at a coarse scale;
+//   - border contrast, squared: colour distance from the photo's edges (the
+//     boundary prior of salient-object detection: edges are mostly background).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/saliency.hpp>
@@ -13,34 +20,90 @@ namespace smartcrop {
 
 namespace {
 
+constexpr int kMaxLongSide = 1024;  // keeps panoramas from costing more than a photo
+
+// Returns `map` scaled to mean 1 (unchanged if it is all zero), as CV_32F.
+cv::Mat unit_mean(const cv::Mat& map) {
+  cv::Mat out;
+  map.convertTo(out, CV_32F);
+  const double mean = cv::mean(out)[0];
+  if (mean > 0.0) out *= 1.0 / mean;
+  return out;
+}
+
+// Colour distance (Lab, in units of the strip's spread) of every pixel from the
+// nearest of the four border strips; squared so that only clear outliers count.
+cv::Mat border_contrast(const cv::Mat& bgr) {
+  cv::Mat lab8, lab;
+  cv::cvtColor(bgr, lab8, cv::COLOR_BGR2Lab);
+  lab8.convertTo(lab, CV_32F);
+  cv::GaussianBlur(lab, lab, cv::Size(5, 5), 0);
+  const int b = std::max(2, std::min(lab.cols, lab.rows) / 12);
+  const cv::Rect strips[] = {{0, 0, lab.cols, b},
+                             {0, lab.rows - b, lab.cols, b},
+                             {0, 0, b, lab.rows},
+                             {lab.cols - b, 0, b, lab.rows}};
+  cv::Mat nearest(lab.size(), CV_32F, cv::Scalar(std::numeric_limits<float>::max()));
+  for (const cv::Rect& strip : strips) {
+    cv::Scalar mean, stddev;
+    cv::meanStdDev(lab(strip), mean, stddev);
+    // +8 Lab units: a flat strip (sky, wall) must not make every pixel an outlier.
+    const float spread = static_cast<float>((stddev[0] + stddev[1] + stddev[2]) / 3.0 + 8.0);
+    const float inv_sq = 1.0f / (spread * spread);
+    for (int y = 0; y < lab.rows; ++y) {
+      const auto* px = lab.ptr<cv::Vec3f>(y);
+      float* out = nearest.ptr<float>(y);
+      for (int x = 0; x < lab.cols; ++x) {
+        const float d0 = px[x][0] - static_cast<float>(mean[0]);
+        const float d1 = px[x][1] - static_cast<float>(mean[1]);
+        const float d2 = px[x][2] - static_cast<float>(mean[2]);
+        out[x] = std::min(out[x], (d0 * d0 + d1 * d1 + d2 * d2) * inv_sq);  // squared distance
+      }
+    }
+  }
+  return nearest;
+}
+
 class BuiltinSaliencyBackend final : public SaliencyBackend {
  public:
   explicit BuiltinSaliencyBackend(SaliencyParams params) : params_(params) {}
   std::string name() const override { return "saliency"; }
-  std::string description() const override { return "built-in OpenCV fine-grained saliency"; }
+  std::string description() const override {
+    return "built-in saliency (fine-grained + spectral residual + border contrast, OpenCV)";
+  }
 
   SaliencyResult compute(const cv::Mat& bgr, const std::string& path) override {
+    if (bgr.empty()) throw Error(path, "empty image");
     const auto start = std::chrono::steady_clock::now();
-    const double scale = static_cast<double>(params_.input_size) / std::min(bgr.cols, bgr.rows);
-    const int w = std::max(1, static_cast<int>(std::floor(bgr.cols * scale + 0.5)));
-    const int h = std::max(1, static_cast<int>(std::floor(bgr.rows * scale + 0.5)));
+    // Half the DINO input size: these cues are local, and 240 px keeps a 1 MP photo under 20 ms.
+    const int short_side = std::max(16, params_.input_size / 2);
+    const double scale = std::min(static_cast<double>(short_side) / std::min(bgr.cols, bgr.rows),
+                                  static_cast<double>(kMaxLongSide) / std::max(bgr.cols, bgr.rows));
+    const int w = std::max(1, static_cast<int>(std::lround(bgr.cols * scale)));
+    const int h = std::max(1, static_cast<int>(std::lround(bgr.rows * scale)));
     cv::Mat small;
-    cv::resize(bgr, small, cv::Size(w, h), 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    cv::Mat saliency;
-    auto detector = cv::saliency::StaticSaliencyFineGrained::create();
-    if (!detector->computeSaliency(small, saliency)) throw Error(path, "saliency computation failed");
-    cv::Mat floats;
-    saliency.convertTo(floats, CV_32F, saliency.depth() == CV_8U ? 1.0 / 255.0 : 1.0);
+    try {
+      cv::resize(bgr, small, cv::Size(w, h), 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
+      cv::Mat fine, spectral;
+      if (!cv::saliency::StaticSaliencyFineGrained::create()->computeSaliency(small, fine) ||
+          !cv::saliency::StaticSaliencySpectralResidual::create()->computeSaliency(small, spectral)) {
+        throw Error(path, "saliency computation failed");
+      }
+      if (spectral.size() != small.size()) cv::resize(spectral, spectral, small.size(), 0, 0, cv::INTER_LINEAR);
+      cv::Mat combined = unit_mean(fine) + unit_mean(spectral) + unit_mean(border_contrast(small));
 
-    SaliencyResult result;
-    result.attention = ScoreMap(w, h, static_cast<double>(bgr.cols) / w, static_cast<double>(bgr.rows) / h);
-    for (int y = 0; y < h; ++y) {
-      const float* row = floats.ptr<float>(y);
-      std::copy(row, row + w, result.attention.values.begin() + static_cast<std::ptrdiff_t>(y) * w);
+      SaliencyResult result;
+      result.attention = ScoreMap(w, h, static_cast<double>(bgr.cols) / w, static_cast<double>(bgr.rows) / h);
+      for (int y = 0; y < h; ++y) {
+        const float* row = combined.ptr<float>(y);
+        std::copy(row, row + w, result.attention.values.begin() + static_cast<std::ptrdiff_t>(y) * w);
+      }
+      result.score = box_blur(result.attention, scaled_blur_window(params_.blur_px, std::min(w, h)));
+      result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return result;
+    } catch (const cv::Exception& e) {
+      throw Error(path, std::string("saliency: ") + e.what());
     }
-    result.score = box_blur(result.attention, scaled_blur_window(params_.blur_px, std::min(w, h)));
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return result;
   }
 
  private:

@@ -1,0 +1,61 @@
+#include "smartcrop/mass_window.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+namespace smartcrop {
+
+namespace {
+constexpr double kTie = 1e-9;  // scores are shares (0..1): far below any meaningful difference
+}  // namespace
+
+MassWindow find_mass_window(const ScoreMap& map, int width, int height, const MassWindowParams& params) {
+  if (map.empty()) throw std::invalid_argument("find_mass_window on an empty map");
+  const int w = map.width, h = map.height;
+  MassWindow best;
+  best.width = std::clamp(width, 1, w);
+  best.height = std::clamp(height, 1, h);
+  // Summed-area table in double, (w + 1) x (h + 1) with a zero first row and column.
+  std::vector<double> table(static_cast<std::size_t>(w + 1) * (h + 1), 0.0);
+  auto t = [&](int x, int y) -> double& { return table[static_cast<std::size_t>(y) * (w + 1) + x]; };
+  for (int y = 0; y < h; ++y) {
+    double row = 0.0;
+    for (int x = 0; x < w; ++x) {
+      row += map.at(x, y);
+      t(x + 1, y + 1) = t(x + 1, y) + row;
+    }
+  }
+  const double total = t(w, h);
+  const double inv_total = total > 0.0 ? 1.0 / total : 0.0;
+  const int nx = w - best.width + 1, ny = h - best.height + 1;
+  // Centre offsets in half-pixels: integer, so the tie distance is exact.
+  const double half_w = 0.5 / w, half_h = 0.5 / h;
+  auto score_at = [&](int x, int y, double* share) {
+    const double sum = t(x + best.width, y + best.height) - t(x, y + best.height) - t(x + best.width, y) + t(x, y);
+    *share = sum * inv_total;
+    const double fx = (2.0 * x - (nx - 1)) * half_w, fy = (2.0 * y - (ny - 1)) * half_h;
+    return *share - params.center_prior * (fx * fx + fy * fy);
+  };
+  // Two passes so that the tie rule does not depend on the scan order: the best
+  // score first, then the most central window among those within kTie of it.
+  double top = -1e300, share = 0.0;
+  for (int y = 0; y < ny; ++y)
+    for (int x = 0; x < nx; ++x) top = std::max(top, score_at(x, y, &share));
+  long long best_dist = -1;
+  for (int y = 0; y < ny; ++y) {
+    const long long dy = 2LL * y - (ny - 1);
+    for (int x = 0; x < nx; ++x) {
+      const long long dx = 2LL * x - (nx - 1);
+      const long long dist = dx * dx + dy * dy;
+      if (score_at(x, y, &share) < top - kTie || (best_dist >= 0 && dist >= best_dist)) continue;
+      best_dist = dist;
+      best.x = x;
+      best.y = y;
+      best.share = std::clamp(share, 0.0, 1.0);
+    }
+  }
+  return best;
+}
+
+}  // namespace smartcrop
