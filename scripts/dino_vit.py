@@ -6,8 +6,9 @@ random initialisation order. Only the inference path is kept: dropout and drop-p
 are identities at eval time and the classification head is absent in DINO's
 backbones, so they are left out.
 """
+import copy
 import math
-from typing import NamedTuple, Tuple
+from typing import List, NamedTuple, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -35,10 +36,14 @@ TRAINING_IMAGE_SIZE = 224
 
 
 class Attention(nn.Module):
+    scale_folded: torch.jit.Final[bool]
+
     def __init__(self, dim: int, num_heads: int):
         super().__init__()
         self.num_heads = num_heads
         self.scale = (dim // num_heads) ** -0.5
+        # True once fold_attention_scale() has put the scale into the query weights.
+        self.scale_folded = False
         self.qkv = nn.Linear(dim, dim * 3, bias=True)
         self.proj = nn.Linear(dim, dim)
 
@@ -50,8 +55,11 @@ class Attention(nn.Module):
 
     def weights(self, q: Tensor, k: Tensor) -> Tensor:
         """Returns the softmax attention [B, heads, tokens, tokens]."""
-        # Scale after the product, as DINO does: folding it into q changes rounding.
-        attn = (q @ k.transpose(-2, -1)) * self.scale
+        attn = q @ k.transpose(-2, -1)
+        if not self.scale_folded:
+            # Scale after the product, as DINO does: folding a scale that is not a
+            # power of two into q would change rounding.
+            attn = attn * self.scale
         return attn.softmax(dim=-1)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -63,6 +71,18 @@ class Attention(nn.Module):
     def attention_only(self, x: Tensor) -> Tensor:
         """Returns the attention weights without computing the block output."""
         q, k, _ = self.split_heads(x)
+        return self.weights(q, k)
+
+    def cls_attention_only(self, x: Tensor) -> Tensor:
+        """Returns row 0 of attention_only(x), [B, heads, 1, tokens]: the CLS token's
+        query against every key, without the other queries, the values or the output."""
+        B, N, C = x.shape
+        head_dim = C // self.num_heads
+        # qkv.weight rows are [query; key; value], each C rows (see split_heads).
+        q = F.linear(x[:, :1], self.qkv.weight[:C], self.qkv.bias[:C])
+        k = F.linear(x, self.qkv.weight[C:2 * C], self.qkv.bias[C:2 * C])
+        q = q.reshape(B, 1, self.num_heads, head_dim).transpose(1, 2)
+        k = k.reshape(B, N, self.num_heads, head_dim).transpose(1, 2)
         return self.weights(q, k)
 
 
@@ -96,6 +116,11 @@ class Block(nn.Module):
         """DINO's Block.forward(x, return_attention=True)."""
         return self.attn.attention_only(self.norm1(x))
 
+    @torch.jit.export
+    def cls_attention(self, x: Tensor) -> Tensor:
+        """Row 0 (the CLS query) of attention(x): [B, heads, 1, tokens]."""
+        return self.attn.cls_attention_only(self.norm1(x))
+
 
 class PatchEmbed(nn.Module):
     def __init__(self, patch_size: int, embed_dim: int, in_chans: int = 3):
@@ -108,7 +133,7 @@ class PatchEmbed(nn.Module):
 
 
 class VisionTransformer(nn.Module):
-    def __init__(self, config: VitConfig, mlp_ratio: float = 4.0):
+    def __init__(self, config: VitConfig, mlp_ratio: float = 4.0, dino_init: bool = True):
         super().__init__()
         self.patch_size = config.patch_size
         self.num_heads = config.num_heads
@@ -120,7 +145,8 @@ class VisionTransformer(nn.Module):
             [Block(config.embed_dim, config.num_heads, mlp_ratio) for _ in range(config.depth)])
         # Unused for attention maps, but part of the checkpoint: strict loading needs it.
         self.norm = nn.LayerNorm(config.embed_dim, eps=LAYER_NORM_EPS)
-        self._init_weights_like_dino()
+        if dino_init:
+            self._init_weights_like_dino()
 
     def _init_weights_like_dino(self):
         # Same calls in the same order as DINO's __init__, so that a seeded random model
@@ -181,6 +207,19 @@ class VisionTransformer(nn.Module):
                 attn = block.attention(x)
         return attn
 
+    def get_last_cls_attention(self, x: Tensor) -> Tensor:
+        """Row 0 of get_last_selfattention(x), [B, heads, 1, tokens]: the last block
+        computes only the CLS query's attention and nothing after it."""
+        x = self.prepare_tokens(x)
+        last = len(self.blocks) - 1
+        attn = torch.empty(0)
+        for i, block in enumerate(self.blocks):
+            if i < last:
+                x = block(x)
+            else:
+                attn = block.cls_attention(x)
+        return attn
+
     def forward(self, x: Tensor) -> Tensor:
         """DINO's forward: the normalised CLS feature [B, embed_dim]."""
         x = self.prepare_tokens(x)
@@ -191,13 +230,20 @@ class VisionTransformer(nn.Module):
 
 class ClsAttentionMap(nn.Module):
     """What smartcrop exports: image [B, 3, H, W] -> [B, heads, H/patch, W/patch],
-    the last block's attention from the CLS token to each patch."""
+    the last block's attention from the CLS token to each patch.
 
-    def __init__(self, vit: VisionTransformer):
+    cls_only_last_block: the last block computes only the CLS query's row, not the
+    full tokens x tokens attention; the values differ from the full row by float
+    rounding only (a vector-matrix instead of a matrix-matrix product)."""
+
+    cls_only_last_block: torch.jit.Final[bool]
+
+    def __init__(self, vit: VisionTransformer, cls_only_last_block: bool = False):
         super().__init__()
         self.vit = vit
         self.patch_size = vit.patch_size
         self.num_heads = vit.num_heads
+        self.cls_only_last_block = cls_only_last_block
 
     def forward(self, x: Tensor) -> Tensor:
         if x.dim() != 4 or x.shape[1] != 3:
@@ -205,12 +251,58 @@ class ClsAttentionMap(nn.Module):
         height, width = x.shape[2], x.shape[3]
         if height % self.patch_size != 0 or width % self.patch_size != 0 or height == 0 or width == 0:
             raise ValueError("image height and width must be positive multiples of the patch size")
-        attn = self.vit.get_last_selfattention(x)
+        if self.cls_only_last_block:
+            attn = self.vit.get_last_cls_attention(x)
+        else:
+            attn = self.vit.get_last_selfattention(x)
         # Row 0 is the CLS token's query; column 0 (CLS to itself) is not a place in the image.
         return attn[:, :, 0, 1:].reshape(
             x.shape[0], self.num_heads, height // self.patch_size, width // self.patch_size)
 
 
-def build_vit(architecture: str) -> VisionTransformer:
-    """Returns an eval-mode ViT of a name in ARCHITECTURES, randomly initialised."""
-    return VisionTransformer(ARCHITECTURES[architecture]).eval()
+def build_vit(architecture: str, dino_init: bool = True) -> VisionTransformer:
+    """Returns an eval-mode ViT of a name in ARCHITECTURES, randomly initialised as
+    DINO does; dino_init=False skips that (seconds for ViT-S) for weights about to be
+    replaced by a checkpoint's."""
+    return VisionTransformer(ARCHITECTURES[architecture], dino_init=dino_init).eval()
+
+
+def scale_is_power_of_two(scale: float) -> bool:
+    return math.frexp(scale)[0] == 0.5
+
+
+def fold_attention_scale(vit: VisionTransformer) -> VisionTransformer:
+    """Returns a copy of `vit` whose query weights and biases are multiplied by the
+    attention scale, so that the attention no longer multiplies by it. Exact (the same
+    floats) when the scale is a power of two: 1/8 for DINO's head dim 64."""
+    folded = copy.deepcopy(vit)
+    with torch.no_grad():
+        for block in folded.blocks:
+            attn = block.attn
+            dim = attn.qkv.in_features
+            attn.qkv.weight[:dim] *= attn.scale
+            attn.qkv.bias[:dim] *= attn.scale
+            attn.scale_folded = True
+    return folded
+
+
+# The export-time savings, in the order they are applied; each keeps the results
+# (fold_scale exactly, cls_only_last_block up to float rounding).
+OPTIMIZATIONS = ("fold_scale", "cls_only_last_block")
+
+
+def cls_attention_map(vit: VisionTransformer, optimizations: Tuple[str, ...] = OPTIMIZATIONS
+                      ) -> Tuple[ClsAttentionMap, List[str]]:
+    """Returns the module to export for `vit` (left untouched) and the optimizations
+    applied. fold_scale is skipped when the scale is not a power of two (not exact)."""
+    unknown = set(optimizations) - set(OPTIMIZATIONS)
+    if unknown:
+        raise ValueError(f"unknown optimizations {sorted(unknown)}")
+    applied = []
+    if "fold_scale" in optimizations and all(scale_is_power_of_two(b.attn.scale) for b in vit.blocks):
+        vit = fold_attention_scale(vit)
+        applied.append("fold_scale")
+    cls_only = "cls_only_last_block" in optimizations
+    if cls_only:
+        applied.append("cls_only_last_block")
+    return ClsAttentionMap(vit, cls_only_last_block=cls_only).eval(), applied

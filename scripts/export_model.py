@@ -21,7 +21,7 @@ import urllib.request
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dino_vit import ARCHITECTURES, ClsAttentionMap, build_vit  # noqa: E402
+from dino_vit import ARCHITECTURES, OPTIMIZATIONS, build_vit, cls_attention_map  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 METADATA_NAME = "smartcrop_model.json"
@@ -216,11 +216,12 @@ def export(args):
         checkpoint, digest, weights = None, None, f"random seed={args.seed}"
     else:
         path, checkpoint = resolve_checkpoint(source)
-        vit = build_vit(args.arch)
+        vit = build_vit(args.arch, dino_init=False)
         load_official(vit, args.arch, path, source)
         digest = sha256_of(path)
         weights = f"official {checkpoint} sha256:{digest[:12]}"
-    module = torch.jit.script(ClsAttentionMap(vit.eval()).eval())
+    wrapper, applied = cls_attention_map(vit.eval(), () if args.plain else OPTIMIZATIONS)
+    module = torch.jit.script(wrapper)
     metadata = {
         "format": 1,
         "architecture": args.arch,
@@ -234,6 +235,7 @@ def export(args):
         "seed": args.seed if args.random_init else None,
         "torch_version": torch.__version__,
         "output": "cls_attention_last_block",
+        "optimizations": applied,
     }
     save_atomic(module, output, metadata)
     if args.verify:
@@ -255,6 +257,9 @@ def parse_args(argv):
                         help=f"output file (default: {OFFICIAL_OUTPUTS['vit_small']} for official "
                              f"vit_small weights, models/random_*.pt or models/tiny_random.pt for random)")
     parser.add_argument("--verify", action="store_true", help="load the saved file back and run it")
+    parser.add_argument("--plain", action="store_true",
+                        help="export DINO's computation as is, without the default savings "
+                             f"({', '.join(OPTIMIZATIONS)}; results agree to float rounding)")
     args = parser.parse_args(argv)
     if args.random_init and args.checkpoint:
         parser.error("--random-init and --checkpoint exclude each other")
