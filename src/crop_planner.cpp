@@ -25,6 +25,11 @@ CropChoice mass_choice(const ScoreMap& score, WindowSize size, int width, int he
 
 }  // namespace
 
+Strategy resolve_strategy(Strategy requested, const std::string& backend_name) {
+  if (requested != Strategy::Auto) return requested;
+  return backend_name == "dino" ? Strategy::Peak : Strategy::Mass;
+}
+
 CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropParams& params) {
   CropPlan plan;
   plan.width = width;

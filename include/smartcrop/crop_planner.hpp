@@ -15,7 +15,13 @@ namespace smartcrop {
 
 // Peak: centre the window on the blurred map's maximum (the prototype).
 // Mass: the window that keeps the most of the blurred map (docs/QUALITY.md).
-enum class Strategy { Peak, Mass };
+// Auto: resolve_strategy() picks per backend; plan_crops treats it as Peak.
+enum class Strategy { Peak, Mass, Auto };
+
+// Returns `requested` unless it is Auto; Auto is Peak for the "dino" backend
+// (the prototype's crops) and Mass for the model-free ones, where it measured
+// better (docs/QUALITY.md).
+Strategy resolve_strategy(Strategy requested, const std::string& backend_name);
 
 struct CropParams {
   std::vector<AspectRatio> ratios;

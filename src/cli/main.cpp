@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
   }
   if (!choice.fallback_reason.empty()) spdlog::warn("{}", choice.fallback_reason);
   log_backend(*choice.backend, used_threads);
+  run.crop.strategy = resolve_strategy(run.crop.strategy, choice.backend->name());
 
   try {
     if (!options.request_list.empty()) {

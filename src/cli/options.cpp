@@ -62,10 +62,17 @@ void add_options(CLI::App& app, Options& o) {
                                                                              {"center", BackendKind::Center}},
                                           CLI::ignore_case))
       ->capture_default_str();
-  app.add_option("--strategy", o.strategy, "Window placement: peak (centre on the blurred peak) or mass")
+  app.add_option("--strategy", o.strategy,
+                 "Window placement: peak (centre on the blurred peak), mass (keep the most saliency), "
+                 "auto (peak for dino, mass otherwise)")
       ->transform(CLI::CheckedTransformer(std::map<std::string, Strategy>{{"peak", Strategy::Peak},
-                                                                          {"mass", Strategy::Mass}},
+                                                                          {"mass", Strategy::Mass},
+                                                                          {"auto", Strategy::Auto}},
                                           CLI::ignore_case))
+      ->capture_default_str();
+  app.add_option("--center-prior", run.crop.mass.center_prior,
+                 "mass: penalty on the crop centre's squared distance from the photo centre (fractions of its size)")
+      ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
   app.add_option("--input-size", o.saliency.input_size, "Short side the photo is analysed at, in pixels")
       ->check(CLI::Range(16, 4096))

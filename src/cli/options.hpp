@@ -14,7 +14,7 @@ namespace smartcrop::cli {
 struct Options {
   RunParams run;                    // inputs, outputs, naming, crop params (ratios filled by finish())
   std::vector<std::string> ratio_texts{"16:9"};
-  Strategy strategy = Strategy::Peak;
+  Strategy strategy = Strategy::Auto;
   std::string shard_text;
   std::string size_text;
   bool overwrite = false;
