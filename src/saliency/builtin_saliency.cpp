@@ -22,13 +22,16 @@ namespace {
 
 constexpr int kMaxLongSide = 1024;  // keeps panoramas from costing more than a photo
 
-// Returns `map` scaled to mean 1 (unchanged if it is all zero), as CV_32F.
+// Returns `map` scaled to mean 1, as CV_32F; all zero if the map is flat (spread
+// under 1% of its mean): spectral residual min-max normalises, so on a blank
+// photo it would otherwise blow rounding noise up into a full-strength cue.
 cv::Mat unit_mean(const cv::Mat& map) {
   cv::Mat out;
   map.convertTo(out, CV_32F);
-  const double mean = cv::mean(out)[0];
-  if (mean > 0.0) out *= 1.0 / mean;
-  return out;
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(out, mean, stddev);
+  if (!(mean[0] > 0.0) || stddev[0] < 0.01 * mean[0]) return cv::Mat::zeros(out.size(), CV_32F);
+  return out * (1.0 / mean[0]);
 }
 
 // Colour distance (Lab, in units of the strip's spread) of every pixel from the
