@@ -36,12 +36,15 @@ cv::Mat unit_mean(const cv::Mat& map) {
 
 // Colour distance (Lab, in units of the strip's spread) of every pixel from the
 // nearest of the four border strips; squared so that only clear outliers count.
+// Computed at half the analysis size (a region cue: detail does not matter) and
+// scaled back up.
 cv::Mat border_contrast(const cv::Mat& bgr) {
-  cv::Mat lab8, lab;
-  cv::cvtColor(bgr, lab8, cv::COLOR_BGR2Lab);
+  cv::Mat half, lab8, lab;
+  cv::resize(bgr, half, cv::Size(std::max(1, bgr.cols / 2), std::max(1, bgr.rows / 2)), 0, 0, cv::INTER_AREA);
+  cv::cvtColor(half, lab8, cv::COLOR_BGR2Lab);
   lab8.convertTo(lab, CV_32F);
-  cv::GaussianBlur(lab, lab, cv::Size(5, 5), 0);
-  const int b = std::max(2, std::min(lab.cols, lab.rows) / 12);
+  cv::GaussianBlur(lab, lab, cv::Size(3, 3), 0);
+  const int b = std::max(1, std::min(lab.cols, lab.rows) / 12);
   const cv::Rect strips[] = {{0, 0, lab.cols, b},
                              {0, lab.rows - b, lab.cols, b},
                              {0, 0, b, lab.rows},
@@ -64,6 +67,7 @@ cv::Mat border_contrast(const cv::Mat& bgr) {
       }
     }
   }
+  cv::resize(nearest, nearest, bgr.size(), 0, 0, cv::INTER_LINEAR);
   return nearest;
 }
 
