@@ -43,10 +43,11 @@ def test_cpp_matches_python_reference(photos, tmp_path, model_name, ratio):
     cpp = run(*photos, "--backend", "dino", "--model", model, "--input-size", size, "--ratio", ratio,
               "--json", "--dump-attention", cpp_dump)
     assert cpp.returncode == 0, cpp.stderr
-    py_records = [json.loads(line) for line in reference.stdout.splitlines()]
-    cpp_records = [json.loads(line) for line in cpp.stdout.splitlines()]
+    py_records = {json.loads(line)["image"]: json.loads(line) for line in reference.stdout.splitlines()}
+    cpp_records = {json.loads(line)["input"]: json.loads(line) for line in cpp.stdout.splitlines()}
     assert len(py_records) == len(cpp_records) == len(photos)
-    for path, py, cc in zip(photos, py_records, cpp_records):
+    for path in photos:
+        py, cc = py_records[str(path)], cpp_records[str(path)]
         stem = path.stem
         py_heads = np.fromfile(py_dump / f"{stem}.heads.f32", dtype="<f4")
         cpp_heads = np.fromfile(cpp_dump / f"{stem}.heads.f32", dtype="<f4")
