@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include "smartcrop/head_attention.hpp"
+#include "smartcrop/precision.hpp"
 
 namespace smartcrop {
 
@@ -20,6 +21,8 @@ struct ModelInfo {
   int patch_size = 16;
   double load_ms = 0.0;
   std::int64_t file_bytes = 0;
+  Precision precision = Precision::Fp32;  // what forward() runs in (never Auto)
+  std::string optimizations;              // export-time savings in the file, e.g. "fold_scale,cls_only_last_block"
 };
 
 // A resized, normalised photo ready for the model.
@@ -39,13 +42,15 @@ ModelInput prepare_model_input(const cv::Mat& bgr, int input_size, int patch_siz
 
 class AttentionModel {
  public:
-  // Loads the TorchScript file at `path`. Throws smartcrop::Error naming the path,
-  // with how to get a model when the file is missing.
-  static std::unique_ptr<AttentionModel> load(const std::string& path);
+  // Loads the TorchScript file at `path`, to run in `precision`
+  // (Auto: bf16 where the CPU has it natively). Throws smartcrop::Error naming the
+  // path, with how to get a model when the file is missing.
+  static std::unique_ptr<AttentionModel> load(const std::string& path, Precision precision = Precision::Fp32);
   virtual ~AttentionModel() = default;
 
   virtual const ModelInfo& info() const = 0;
-  // Runs the model and returns the last block's CLS attention per head.
+  // Runs the model and returns the last block's CLS attention per head, in float32
+  // whatever the precision.
   virtual HeadAttention forward(const ModelInput& input) = 0;
 };
 

@@ -6,6 +6,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "smartcrop/precision.hpp"
 #include "smartcrop/score_map.hpp"
 
 namespace smartcrop {
@@ -14,6 +15,7 @@ struct SaliencyParams {
   int input_size = 480;         // short side the photo is scaled to before analysis
   double head_threshold = 0.3;  // DINO: per-head top-mass share; 0 = sum raw attention
   int blur_px = 30;             // box blur window, in pixels of a 480 px short side
+  Precision precision = Precision::Auto;  // DINO: bf16 where the CPU has it natively
 };
 
 struct SaliencyResult {

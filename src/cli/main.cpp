@@ -64,11 +64,15 @@ void log_backend(SaliencyBackend& backend, int threads) {
     return;
   }
   const ModelInfo& info = dino->model().info();
-  spdlog::info("loaded model {} ({}, {} heads, {:.1f} MB) in {:.0f} ms, {} threads; weights: {}", info.path,
-               info.architecture, info.heads, info.file_bytes / 1e6, info.load_ms, threads, info.weights_source);
+  spdlog::info("loaded model {} ({}, {} heads, {:.1f} MB, {}) in {:.0f} ms, {} threads; weights: {}", info.path,
+               info.architecture, info.heads, info.file_bytes / 1e6, precision_name(info.precision), info.load_ms,
+               threads, info.weights_source);
   if (info.random_weights) {
     spdlog::warn("model {} has {}: its crops say nothing about the photo (for tests and benchmarks only)", info.path,
                  info.weights_source);
+  }
+  if (info.precision == Precision::Bf16 && !cpu_has_native_bf16()) {
+    spdlog::warn("this CPU has no native bf16 (avx512_bf16/amx_bf16): --precision bf16 is emulated and slower than fp32");
   }
   if (using_reference_blas()) {
     spdlog::warn("running on the reference BLAS, 20x slower than OpenBLAS: run scripts/setup.sh or "
@@ -78,7 +82,7 @@ void log_backend(SaliencyBackend& backend, int threads) {
 
 // Prints {"forwards": N, "seconds_per_forward": S} for the hidden --bench-forward.
 int run_forward_bench(const cli::Options& o) {
-  auto model = AttentionModel::load(resolve_model_path(o.model));
+  auto model = AttentionModel::load(resolve_model_path(o.model), o.saliency.precision);
   std::vector<std::string> photos;
   for (const auto& file : collect_inputs(o.run.input).files) photos.push_back(file.path);
   const ForwardBenchResult r = bench_forward(*model, photos, o.saliency.input_size, o.bench_forward);

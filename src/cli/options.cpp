@@ -84,6 +84,12 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--blur", o.saliency.blur_px, "Box blur window, in pixels of a 480 px short side")
       ->check(CLI::Range(1, 480))
       ->capture_default_str();
+  app.add_option("--precision", o.saliency.precision, "Model arithmetic: fp32, bf16, or auto (bf16 where the CPU has it)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Precision>{{"auto", Precision::Auto},
+                                                                           {"fp32", Precision::Fp32},
+                                                                           {"bf16", Precision::Bf16}},
+                                          CLI::ignore_case))
+      ->capture_default_str();
   app.add_option("--threads", o.threads, "Inference threads (0 = all available cores)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();

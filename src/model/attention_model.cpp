@@ -5,12 +5,15 @@
 #include <sched.h>
 
 #include <chrono>
-#include <thread>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 
 #include "smartcrop/error.hpp"
@@ -21,6 +24,29 @@ namespace {
 
 constexpr const char* kMetadataFile = "smartcrop_model.json";
 
+// bf16 as mixed precision, through CPU autocast: the matrix products (patch conv,
+// Linear layers, QK^T, AV) run in bf16 on weights cast once and then cached for the
+// thread; the residual stream and LayerNorm stay fp32. Converting the whole module
+// with module.to(kBFloat16) ran no faster here but drifted further from fp32 (per-head
+// attention correlation 0.998, one 16:9 crop 60 px off: tests/core/precision_test.cpp).
+class Bf16Autocast {
+ public:
+  explicit Bf16Autocast(bool on) : on_(on), was_on_(at::autocast::is_cpu_enabled()) {
+    if (!on_) return;
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+  }
+  ~Bf16Autocast() {
+    if (on_) at::autocast::set_cpu_enabled(was_on_);
+  }
+  Bf16Autocast(const Bf16Autocast&) = delete;
+  Bf16Autocast& operator=(const Bf16Autocast&) = delete;
+
+ private:
+  bool on_;
+  bool was_on_;
+};
+
 class TorchAttentionModel final : public AttentionModel {
  public:
   TorchAttentionModel(torch::jit::Module module, ModelInfo info) : module_(std::move(module)), info_(std::move(info)) {}
@@ -29,10 +55,11 @@ class TorchAttentionModel final : public AttentionModel {
 
   HeadAttention forward(const ModelInput& input) override {
     c10::InferenceMode guard;
-    auto tensor = torch::from_blob(const_cast<float*>(input.chw.ptr<float>()),
-                                   {1, 3, input.height, input.width}, torch::kFloat32);
+    torch::Tensor tensor = torch::from_blob(const_cast<float*>(input.chw.ptr<float>()),
+                                            {1, 3, input.height, input.width}, torch::kFloat32);
     torch::Tensor out;
     try {
+      Bf16Autocast bf16(info_.precision == Precision::Bf16);
       out = module_.forward({tensor}).toTensor().to(torch::kFloat32).contiguous();
     } catch (const c10::Error& e) {
       throw Error(info_.path, std::string("model forward failed: ") + e.what_without_backtrace());
@@ -71,16 +98,33 @@ void read_metadata(const std::string& text, ModelInfo& info) {
   } else {
     info.weights_source = "unknown weights (" + weights + ")";
   }
+  if (meta.contains("optimizations") && meta["optimizations"].is_array()) {
+    for (const auto& name : meta["optimizations"]) {
+      if (!name.is_string()) continue;
+      info.optimizations += (info.optimizations.empty() ? "" : ",") + name.get<std::string>();
+    }
+  }
+}
+
+// TorchScript's default (profiling) executor instruments the first call, re-optimises
+// the graph on the second and guards on shapes after that; with the ViT-S/16 at 64 px
+// that cost 350 + 73 ms on the first two calls and ~30 ms per call after, against
+// 165-240 + 20 ms and ~20 ms unoptimised (docs/PERFORMANCE.md). The graph is a chain
+// of matrix products that graph passes cannot improve, so skip them.
+void configure_graph_executor() {
+  static std::once_flag once;
+  std::call_once(once, [] { torch::jit::setGraphExecutorOptimize(false); });
 }
 
 }  // namespace
 
-std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path) {
+std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Precision precision) {
   const char* how = "; get one with: /usr/bin/python3 scripts/export_model.py (see models/README.md)";
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(path, std::string("model file not found") + how);
   if (std::filesystem::is_directory(path, ec)) throw Error(path, "model path is a folder, not a TorchScript file");
   const auto start = std::chrono::steady_clock::now();
+  configure_graph_executor();
   torch::jit::ExtraFilesMap extra{{kMetadataFile, ""}};
   torch::jit::Module module;
   try {
@@ -94,6 +138,7 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path) {
   }
   module.eval();
   ModelInfo info;
+  info.precision = resolve_precision(precision);
   info.path = path;
   info.file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(path, ec));
   if (extra[kMetadataFile].empty()) {

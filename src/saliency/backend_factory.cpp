@@ -54,12 +54,12 @@ BackendChoice make_backend(BackendKind kind, const std::string& model_path, cons
       choice.backend = make_builtin_saliency_backend(params);
       return choice;
     case BackendKind::Dino:
-      choice.backend = std::make_unique<DinoBackend>(AttentionModel::load(model_path), params);
+      choice.backend = std::make_unique<DinoBackend>(AttentionModel::load(model_path, params.precision), params);
       return choice;
     case BackendKind::Auto: {
       std::error_code ec;
       if (fs::exists(model_path, ec)) {
-        choice.backend = std::make_unique<DinoBackend>(AttentionModel::load(model_path), params);
+        choice.backend = std::make_unique<DinoBackend>(AttentionModel::load(model_path, params.precision), params);
       } else {
         choice.fallback_reason = "no DINO model at " + model_path +
                                  " (get one with /usr/bin/python3 scripts/export_model.py); using the built-in saliency";

@@ -40,8 +40,10 @@ def test_cpp_matches_python_reference(photos, tmp_path, model_name, ratio):
          "--input-size", size, "--ratio", ratio, "--dump-dir", str(py_dump), *map(str, photos)],
         capture_output=True, text=True, timeout=600)
     assert reference.returncode == 0, reference.stderr
-    cpp = run(*photos, "--backend", "dino", "--model", model, "--input-size", size, "--ratio", ratio,
-              "--json", "--dump-attention", cpp_dump)
+    # fp32: the reference runs in fp32 (bf16, the default where the CPU has it, is
+    # compared with fp32 in tests/core/precision_test.cpp).
+    cpp = run(*photos, "--backend", "dino", "--model", model, "--precision", "fp32", "--input-size", size,
+              "--ratio", ratio, "--json", "--dump-attention", cpp_dump)
     assert cpp.returncode == 0, cpp.stderr
     py_records = {json.loads(line)["image"]: json.loads(line) for line in reference.stdout.splitlines()}
     cpp_records = {json.loads(line)["input"]: json.loads(line) for line in cpp.stdout.splitlines()}

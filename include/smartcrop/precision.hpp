@@ -1,0 +1,25 @@
+#pragma once
+// The number format the model runs in. No Torch here: the CLI and the backend
+// parameters name it without pulling in Torch headers.
+
+#include <string>
+
+namespace smartcrop {
+
+enum class Precision {
+  Auto,  // bf16 where the CPU computes it natively, else fp32
+  Fp32,
+  Bf16,  // matrix products in bfloat16 (mixed precision); the attention comes back as float32
+};
+
+// Returns "auto", "fp32" or "bf16".
+std::string precision_name(Precision precision);
+
+// Returns true if the CPU has native bfloat16 arithmetic (AVX512_BF16 or AMX-BF16),
+// from /proc/cpuinfo's flags, else from cpuid. False on other architectures.
+bool cpu_has_native_bf16();
+
+// Returns `requested` with Auto replaced by Bf16 or Fp32 (see cpu_has_native_bf16).
+Precision resolve_precision(Precision requested);
+
+}  // namespace smartcrop

@@ -1,0 +1,65 @@
+#include "smartcrop/precision.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+namespace smartcrop {
+
+namespace {
+
+// Returns 1 or 0 if /proc/cpuinfo could be read, -1 if not.
+int cpuinfo_has_bf16() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    std::string flag;
+    while (words >> flag) {
+      if (flag == "avx512_bf16" || flag == "amx_bf16") return 1;
+    }
+    return 0;  // the first CPU's flags speak for all
+  }
+  return -1;
+}
+
+bool cpuid_has_bf16() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  // Leaf 7 subleaf 1: EAX bit 5 is AVX512_BF16. Leaf 7 subleaf 0: EDX bit 22 is AMX-BF16.
+  if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 5))) return true;
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (edx & (1u << 22))) return true;
+#endif
+  return false;
+}
+
+}  // namespace
+
+std::string precision_name(Precision precision) {
+  switch (precision) {
+    case Precision::Auto: return "auto";
+    case Precision::Fp32: return "fp32";
+    case Precision::Bf16: return "bf16";
+  }
+  return "?";
+}
+
+bool cpu_has_native_bf16() {
+  // /proc/cpuinfo first: the kernel clears flags it cannot support (AVX-512 state).
+  static const bool native = [] {
+    const int from_proc = cpuinfo_has_bf16();
+    return from_proc >= 0 ? from_proc == 1 : cpuid_has_bf16();
+  }();
+  return native;
+}
+
+Precision resolve_precision(Precision requested) {
+  if (requested != Precision::Auto) return requested;
+  return cpu_has_native_bf16() ? Precision::Bf16 : Precision::Fp32;
+}
+
+}  // namespace smartcrop
