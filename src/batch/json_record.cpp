@@ -4,20 +4,29 @@
 
 namespace smartcrop {
 
+namespace {
+
+// File names need not be UTF-8: replace bad bytes instead of throwing.
+std::string dump(const nlohmann::json& record) {
+  return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
 std::string photo_record_json(const PhotoWork& work, const SaliencyBackend& backend) {
   const PhotoPlan& plan = *work.plan;
   nlohmann::json record{{"input", plan.input.path}};
   if (!work.error.empty()) {
     record["status"] = "failed";
     record["error"] = work.error;
-    return record.dump();
+    return dump(record);
   }
   if (plan.skip_all) {
     record["status"] = "skipped";
     nlohmann::json crops = nlohmann::json::array();
     for (const auto& out : plan.outputs) crops.push_back({{"output", out}, {"status", "skipped"}});
     record["crops"] = crops;
-    return record.dump();
+    return dump(record);
   }
   record["status"] = "ok";
   for (const auto& outcome : work.outcomes) {
@@ -46,7 +55,7 @@ std::string photo_record_json(const PhotoWork& work, const SaliencyBackend& back
   record["seconds"] = {{"decode", work.decode_seconds},
                        {"saliency", work.saliency_seconds},
                        {"write", work.write_seconds}};
-  return record.dump();
+  return dump(record);
 }
 
 }  // namespace smartcrop

@@ -228,6 +228,19 @@ def test_json_records(tmp_path):
     assert bad["error"].startswith(str(src / "b.jpg") + ": ")
 
 
+def test_non_utf8_file_name(tmp_path):
+    src = tmp_path / "in"
+    good = images.photo(tmp_path / "a.jpg")
+    odd = src / os.fsdecode(b"caf\xe9.jpg")
+    src.mkdir()
+    odd.write_bytes(good.read_bytes())
+    r = subprocess.run([BIN, *FAST, src, "-o", tmp_path / "out", "--json"], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    (rec,) = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert rec["status"] == "ok" and rec["input"].endswith("caf\ufffd.jpg")
+    assert (tmp_path / "out" / os.fsdecode(b"caf\xe9_16x9.jpg")).is_file()
+
+
 def test_dry_run_writes_nothing(tmp_path):
     src = tmp_path / "in"
     for i in range(2):
