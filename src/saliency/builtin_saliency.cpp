@@ -1,14 +1,17 @@
 // The built-in, model-free saliency backend: three cheap OpenCV cues, each
-// normalised to mean 1 and summed (chosen on the evaluation set, docs/QUALITY.md):
+// normalised to mean 1, weighted by how concentrated it is, and summed (chosen
+// on the evaluation set, docs/QUALITY.md):
 //   - fine-grained centre-surround contrast (Montabone & Soto 2010): detail;
 //   - spectral residual (Hou & Zhang 2007): what stands out of the image's
-//     average spectrum, at a coarse scale;
+//     average spectrum, at a coarse scale (64 px short side, aspect kept);
 //   - border contrast, squared: colour distance from the photo's edges (the
 //     boundary prior of salient-object detection: edges are mostly background).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/saliency.hpp>
@@ -21,6 +24,8 @@ namespace smartcrop {
 namespace {
 
 constexpr int kMaxLongSide = 1024;  // keeps panoramas from costing more than a photo
+constexpr int kSpectralShortSide = 64;  // OpenCV's default spectral size (64 x 64), but keeping the aspect
+constexpr double kTopShare = 0.2;       // concentration = share of a cue's mass in its top 20% pixels
 
 // Returns `map` scaled to mean 1, as CV_32F; all zero if the map is flat (spread
 // under 1% of its mean): spectral residual min-max normalises, so on a blank
@@ -71,6 +76,35 @@ cv::Mat border_contrast(const cv::Mat& bgr) {
   return nearest;
 }
 
+// Returns the share of `cue`'s total held by its top kTopShare pixels, squared:
+// 0.04 for a flat cue, up to 1 for one that singles out a small region. A cue
+// that picks out one region is more telling than one spread over the photo
+// (the idea of Itti, Koch & Niebur 1998's map normalisation), so it weighs more.
+double concentration(const cv::Mat& cue) {
+  std::vector<float> values(cue.begin<float>(), cue.end<float>());
+  const double total = cv::sum(cue)[0];
+  if (values.empty() || !(total > 0.0)) return 0.0;
+  const auto top = static_cast<std::ptrdiff_t>(std::max<std::size_t>(1, static_cast<std::size_t>(values.size() * kTopShare)));
+  std::nth_element(values.begin(), values.begin() + top - 1, values.end(), std::greater<float>());
+  double top_sum = 0.0;
+  for (auto it = values.begin(); it != values.begin() + top; ++it) top_sum += *it;
+  const double share = top_sum / total;
+  return share * share;
+}
+
+// Spectral residual at kSpectralShortSide on the short side, aspect kept (OpenCV's
+// default squashes every photo to 64 x 64), scaled back to the size of `small`.
+cv::Mat spectral_residual(const cv::Mat& small, const std::string& path) {
+  const double k = static_cast<double>(kSpectralShortSide) / std::min(small.cols, small.rows);
+  auto spectral = cv::saliency::StaticSaliencySpectralResidual::create();
+  spectral->setImageWidth(std::max(1, static_cast<int>(std::lround(small.cols * k))));
+  spectral->setImageHeight(std::max(1, static_cast<int>(std::lround(small.rows * k))));
+  cv::Mat map;
+  if (!spectral->computeSaliency(small, map)) throw Error(path, "saliency computation failed");
+  if (map.size() != small.size()) cv::resize(map, map, small.size(), 0, 0, cv::INTER_LINEAR);
+  return map;
+}
+
 class BuiltinSaliencyBackend final : public SaliencyBackend {
  public:
   explicit BuiltinSaliencyBackend(SaliencyParams params) : params_(params) {}
@@ -91,13 +125,15 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
     cv::Mat small;
     try {
       cv::resize(bgr, small, cv::Size(w, h), 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
-      cv::Mat fine, spectral;
-      if (!cv::saliency::StaticSaliencyFineGrained::create()->computeSaliency(small, fine) ||
-          !cv::saliency::StaticSaliencySpectralResidual::create()->computeSaliency(small, spectral)) {
+      cv::Mat fine;
+      if (!cv::saliency::StaticSaliencyFineGrained::create()->computeSaliency(small, fine)) {
         throw Error(path, "saliency computation failed");
       }
-      if (spectral.size() != small.size()) cv::resize(spectral, spectral, small.size(), 0, 0, cv::INTER_LINEAR);
-      cv::Mat combined = unit_mean(fine) + unit_mean(spectral) + unit_mean(border_contrast(small));
+      cv::Mat combined = cv::Mat::zeros(small.size(), CV_32F);
+      for (const cv::Mat& raw : {fine, spectral_residual(small, path), border_contrast(small)}) {
+        const cv::Mat cue = unit_mean(raw);
+        combined += cue * concentration(cue);
+      }
 
       SaliencyResult result;
       result.attention = ScoreMap(w, h, static_cast<double>(bgr.cols) / w, static_cast<double>(bgr.rows) / h);
