@@ -53,6 +53,11 @@ def cues(img, face_det):
     _, fg = cv2.saliency.StaticSaliencyFineGrained_create().computeSaliency(small)
     _, sr = cv2.saliency.StaticSaliencySpectralResidual_create().computeSaliency(small)
     sr = cv2.resize(np.asarray(sr, np.float32), (w, h))
+    k = 64 / min(w, h)  # spectral residual at 64 px short side, aspect kept (OpenCV's default is 64 x 64)
+    sra = cv2.saliency.StaticSaliencySpectralResidual_create()
+    sra.setImageWidth(round(w * k))
+    sra.setImageHeight(round(h * k))
+    sra = cv2.resize(np.asarray(sra.computeSaliency(small)[1], np.float32), (w, h))
     lab = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2Lab).astype(np.float32), (5, 5), 0)
     b = max(2, min(w, h) // 12)
     dist = []
@@ -65,11 +70,17 @@ def cues(img, face_det):
     for x, y, fw, fh in np.array(face_det.detectMultiScale(cv2.equalizeHist(g.astype(np.uint8)), 1.1, 4,
                                                            minSize=(12, 12))).reshape(-1, 4):
         faces[max(0, y - fh // 4):y + fh * 5 // 4, max(0, x - fw // 4):x + fw * 5 // 4] = 1
-    return {"fg": np.asarray(fg, np.float32), "sr": sr, "bd2": np.min(dist, 0), "edges": edges, "faces": faces}
+    return {"fg": np.asarray(fg, np.float32), "sr": sr, "sra": sra, "bd2": np.min(dist, 0), "edges": edges, "faces": faces}
 
 
 def n(a):
     return a / (a.mean() + 1e-9)
+
+
+def conc(a, p=2, top=0.2):
+    """a (mean 1) weighted by the share of its mass in its top 20% pixels, to the power p."""
+    s = np.sort(a.ravel())[::-1]
+    return a * (s[:max(1, int(len(s) * top))].sum() / max(s.sum(), 1e-9)) ** p
 
 
 COMBOS = {
@@ -79,7 +90,12 @@ COMBOS = {
     "edges (Sobel)": lambda c: c["edges"],
     "fg + sr": lambda c: n(c["fg"]) + n(c["sr"]),
     "fg + bd^2": lambda c: n(c["fg"]) + n(c["bd2"]),
-    "fg + sr + bd^2 (built-in)": lambda c: n(c["fg"]) + n(c["sr"]) + n(c["bd2"]),
+    "fg + sr + bd^2 (built-in before)": lambda c: n(c["fg"]) + n(c["sr"]) + n(c["bd2"]),
+    "fg + sr(aspect) + bd^2": lambda c: n(c["fg"]) + n(c["sra"]) + n(c["bd2"]),
+    "fg + sr + bd^2, each x concentration^2": lambda c: conc(n(c["fg"])) + conc(n(c["sr"])) + conc(n(c["bd2"])),
+    "fg + sr(aspect) + bd^2, each x concentration^1": lambda c: sum(conc(n(c[k]), 1) for k in ("fg", "sra", "bd2")),
+    "fg + sr(aspect) + bd^2, each x concentration^2 (built-in)": lambda c: sum(conc(n(c[k])) for k in ("fg", "sra", "bd2")),
+    "fg + sr(aspect) + bd^2, each x concentration^3": lambda c: sum(conc(n(c[k]), 3) for k in ("fg", "sra", "bd2")),
     "fg + sr + bd (not squared)": lambda c: n(c["fg"]) + n(c["sr"]) + n(np.sqrt(c["bd2"])),
     "fg + sr + bd^2 + edges": lambda c: n(c["fg"]) + n(c["sr"]) + n(c["bd2"]) + n(c["edges"]),
     "fg + sr + bd^2 + 3 x faces": lambda c: n(c["fg"]) + n(c["sr"]) + n(c["bd2"]) + 3 * c["faces"],
