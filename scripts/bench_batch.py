@@ -99,12 +99,13 @@ def main() -> int:
     parser.add_argument("--bin", default="build/smartcrop")
     parser.add_argument("--model", default="/tmp/random_vits16.pt")
     parser.add_argument("--work", default="/tmp/smartcrop-bench", help="where photos and outputs go")
-    parser.add_argument("--photos", type=int, default=120, help="photos in the throughput batch")
+    parser.add_argument("--photos", type=int, default=100, help="photos in the throughput batch (at least 100)")
     parser.add_argument("--input-size", type=int, default=480)
     parser.add_argument("--ratios", default="16:9,1:1")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--memory-photos", type=int, default=500, help="photos in the memory run (0 = skip)")
     parser.add_argument("--memory-model", default="", help="model for the memory run (default: --model)")
+    parser.add_argument("--memory-only", action="store_true", help="skip the throughput batch and bare forward")
     parser.add_argument("--memory-input-size", type=int, default=224,
                         help="input size for the memory run (smaller, so 500 photos take minutes)")
     args = parser.parse_args()
@@ -115,6 +116,14 @@ def main() -> int:
     print(f"batch: {args.photos} JPEG photos of {len(SIZES)} sizes (640x480 .. 4000x3000, mean {mpix:.1f} MP), "
           f"ratios {args.ratios}, model {args.model}, input size {args.input_size}, threads {args.threads or 'all'}")
 
+    if not args.memory_only:
+        throughput(args, work)
+    if args.memory_photos > 0:
+        memory(args, work, sources)
+    return 0
+
+
+def throughput(args, work):
     seconds, done, failed, rss100, rss_end = run_batch(args.bin, args.model, work / "photos", work / "out",
                                                        args.input_size, args.ratios, args.threads)
     per_photo = seconds / done
@@ -125,17 +134,17 @@ def main() -> int:
     print(f"  ratio batch/forward: {ratio:.3f} (target <= 1.15)")
     print(f"  peak RSS: {rss100 / 1024:.0f} MB after 100 photos, {rss_end / 1024:.0f} MB after {done}")
 
-    if args.memory_photos > 0:
-        link_photos(work / "many", sources, args.memory_photos)
-        model = args.memory_model or args.model
-        seconds, done, failed, rss100, rss_end = run_batch(args.bin, model, work / "many", work / "out-many",
-                                                           args.memory_input_size, args.ratios, args.threads)
-        growth = (rss_end - rss100) / rss100 * 100
-        print(f"memory run: {done} photos ({failed} failed), model {model}, input size {args.memory_input_size}, "
-              f"{seconds:.0f} s")
-        print(f"  peak RSS: {rss100 / 1024:.0f} MB after 100 photos, {rss_end / 1024:.0f} MB after {done} "
-              f"({growth:+.1f}%, target within 10%)")
-    return 0
+
+def memory(args, work, sources):
+    link_photos(work / "many", sources, args.memory_photos)
+    model = args.memory_model or args.model
+    seconds, done, failed, rss100, rss_end = run_batch(args.bin, model, work / "many", work / "out-many",
+                                                       args.memory_input_size, args.ratios, args.threads)
+    growth = (rss_end - rss100) / rss100 * 100
+    print(f"memory run: {done} photos ({failed} failed), model {model}, input size {args.memory_input_size}, "
+          f"{seconds:.0f} s")
+    print(f"  peak RSS: {rss100 / 1024:.0f} MB after 100 photos, {rss_end / 1024:.0f} MB after {done} "
+          f"({growth:+.1f}%, target within 10%)")
 
 
 if __name__ == "__main__":
