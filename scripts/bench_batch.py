@@ -2,11 +2,12 @@
 """Batch throughput and memory benchmark (prints figures; not a test).
 
 From one invocation it prints:
-  * seconds per photo for a whole batch of N generated photos of mixed sizes
-    (wall clock of `smartcrop DIR -o OUT --json`, model load included),
+  * seconds per photo for a batch of N generated photos of mixed sizes
+    (wall clock of `smartcrop --from LIST -o OUT --json`, minus the logged model load),
   * seconds per bare model forward on the same photos at the same input size
     (`smartcrop --bench-forward 1`: decode/resize untimed, forward() only),
-  * their ratio (target <= 1.15),
+  * their ratio (target <= 1.15); batch and bare forward alternate in chunks of
+    --chunk photos so that both see the same load on a shared machine,
   * peak RSS after 100 and after M photos of one run (target: within 10%).
 
   /usr/bin/python3 scripts/export_model.py --arch vit_small --random-init --seed 0 -o /tmp/random_vits16.pt
@@ -14,6 +15,7 @@ From one invocation it prints:
 """
 import argparse
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -65,13 +67,15 @@ def vm_hwm_kb(pid: int) -> int:
     return 0
 
 
-def run_batch(binary, model, photos_dir, out_dir, input_size, ratios, threads, mark_at=100):
-    """Runs one batch; returns (seconds, photos, failed, peak RSS kB at `mark_at` records, final peak RSS kB)."""
+def run_batch(binary, model, inputs, out_dir, input_size, ratios, threads, mark_at=100):
+    """Runs one batch over `inputs` (a folder, or a list file given with --from).
+    Returns (seconds without the model load, photos, failed, peak RSS kB at `mark_at` records, final peak RSS kB)."""
     shutil.rmtree(out_dir, ignore_errors=True)
-    cmd = [binary, str(photos_dir), "-o", str(out_dir), "--json", "-q", "--backend", "dino", "--model", model,
+    source = ["--from", str(inputs)] if Path(inputs).is_file() else [str(inputs)]
+    cmd = [binary, *source, "-o", str(out_dir), "--json", "-v", "--backend", "dino", "--model", model,
            "--input-size", str(input_size), "--ratio", ratios, "--threads", str(threads)]
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     done = failed = 0
     rss_at_mark = 0
     for line in proc.stdout:
@@ -80,15 +84,18 @@ def run_batch(binary, model, photos_dir, out_dir, input_size, ratios, threads, m
         failed += record.get("status") == "failed"
         if done == mark_at:
             rss_at_mark = vm_hwm_kb(proc.pid)
+    log = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.monotonic() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):
-        sys.exit(f"batch run failed: {' '.join(cmd)}")
+        sys.exit(f"batch run failed: {' '.join(cmd)}\n{log}")
+    load = re.search(r"loaded model .* in (\d+) ms", log)
+    seconds -= int(load.group(1)) / 1000 if load else 0.0
     return seconds, done, failed, rss_at_mark, usage.ru_maxrss
 
 
-def bare_forward(binary, model, photos_dir, input_size, threads):
-    out = subprocess.run([binary, str(photos_dir), "--bench-forward", "1", "--model", model, "--input-size",
+def bare_forward(binary, model, list_file, input_size, threads):
+    out = subprocess.run([binary, "--from", str(list_file), "--bench-forward", "1", "--model", model, "--input-size",
                           str(input_size), "--threads", str(threads), "-q"], capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout)
@@ -103,6 +110,7 @@ def main() -> int:
     parser.add_argument("--input-size", type=int, default=480)
     parser.add_argument("--ratios", default="16:9,1:1")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--chunk", type=int, default=20, help="photos per batch/forward alternation")
     parser.add_argument("--memory-photos", type=int, default=500, help="photos in the memory run (0 = skip)")
     parser.add_argument("--memory-model", default="", help="model for the memory run (default: --model)")
     parser.add_argument("--memory-only", action="store_true", help="skip the throughput batch and bare forward")
@@ -117,22 +125,34 @@ def main() -> int:
           f"ratios {args.ratios}, model {args.model}, input size {args.input_size}, threads {args.threads or 'all'}")
 
     if not args.memory_only:
-        throughput(args, work)
+        throughput(args, work, sources)
     if args.memory_photos > 0:
         memory(args, work, sources)
     return 0
 
 
-def throughput(args, work):
-    seconds, done, failed, rss100, rss_end = run_batch(args.bin, args.model, work / "photos", work / "out",
-                                                       args.input_size, args.ratios, args.threads)
-    per_photo = seconds / done
-    forward = bare_forward(args.bin, args.model, work / "photos", args.input_size, args.threads)
-    ratio = per_photo / forward["seconds_per_forward"]
-    print(f"  whole batch: {seconds:.1f} s for {done} photos ({failed} failed) = {per_photo:.3f} s/photo")
-    print(f"  bare forward: {forward['seconds_per_forward']:.3f} s/forward over {forward['forwards']} forwards")
-    print(f"  ratio batch/forward: {ratio:.3f} (target <= 1.15)")
-    print(f"  peak RSS: {rss100 / 1024:.0f} MB after 100 photos, {rss_end / 1024:.0f} MB after {done}")
+def throughput(args, work, sources):
+    """Batch and bare forward alternate chunk by chunk, so that both see the same
+    load on a shared machine; the figures are the sums over all chunks."""
+    batch_s = forward_s = 0.0
+    done = failed = forwards = 0
+    for start in range(0, len(sources), args.chunk):
+        chunk = work / f"chunk_{start:04d}.txt"
+        chunk.write_text("".join(f"{p}\n" for p in sources[start:start + args.chunk]))
+        seconds, n, f, _, _ = run_batch(args.bin, args.model, chunk, work / "out", args.input_size, args.ratios,
+                                        args.threads)
+        batch_s, done, failed = batch_s + seconds, done + n, failed + f
+        forward = bare_forward(args.bin, args.model, chunk, args.input_size, args.threads)
+        forward_s += forward["seconds_per_forward"] * forward["forwards"]
+        forwards += forward["forwards"]
+        print(f"  chunk {start // args.chunk + 1}: batch {seconds / n:.3f} s/photo, "
+              f"forward {forward['seconds_per_forward']:.3f} s, load average {os.getloadavg()[0]:.1f}", flush=True)
+    per_photo = batch_s / done
+    per_forward = forward_s / forwards
+    print(f"  whole batch: {batch_s:.1f} s for {done} photos ({failed} failed) = {per_photo:.3f} s/photo "
+          f"(model load excluded)")
+    print(f"  bare forward: {per_forward:.3f} s/forward over {forwards} forwards")
+    print(f"  ratio batch/forward: {per_photo / per_forward:.3f} (target <= 1.15)")
 
 
 def memory(args, work, sources):
