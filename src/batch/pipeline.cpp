@@ -1,9 +1,6 @@
 #include "pipeline.hpp"
 
 #include <malloc.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -31,15 +28,6 @@ namespace {
 
 // The analysis works on 16 px patches: a photo must hold at least one.
 constexpr int kMinSide = 16;
-
-// Decoding and writing should fill the cores' idle moments, not preempt the
-// inference threads (Torch's OpenMP threads stall at every barrier when one of
-// them is descheduled): the helper threads run at a lower priority.
-void lower_this_thread_priority() {
-  constexpr int kNiceIncrement = 10;
-  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
-  ::setpriority(PRIO_PROCESS, tid, ::getpriority(PRIO_PROCESS, tid) + kNiceIncrement);
-}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -97,7 +85,6 @@ class Pipeline {
   // Decoding threads claim photos in order but never more than `ahead_` past the
   // one inference waits for, so memory holds a fixed number of photos.
   void decode_loop() {
-    lower_this_thread_priority();
     for (;;) {
       std::size_t index;
       {
@@ -164,7 +151,6 @@ class Pipeline {
   }
 
   void write_loop() {
-    lower_this_thread_priority();
     while (auto work = to_write_.pop()) {
       finish(*work);
       progress_.photo_done();
