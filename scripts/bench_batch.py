@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -75,7 +76,9 @@ def run_batch(binary, model, inputs, out_dir, input_size, ratios, threads, mark_
     cmd = [binary, *source, "-o", str(out_dir), "--json", "-v", "--backend", "dino", "--model", model,
            "--input-size", str(input_size), "--ratio", ratios, "--threads", str(threads)]
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # stderr goes to a file: -v logs a line per output, which would fill a pipe nobody reads yet.
+    log_file = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log_file, text=True)
     done = failed = 0
     rss_at_mark = 0
     for line in proc.stdout:
@@ -84,8 +87,9 @@ def run_batch(binary, model, inputs, out_dir, input_size, ratios, threads, mark_
         failed += record.get("status") == "failed"
         if done == mark_at:
             rss_at_mark = vm_hwm_kb(proc.pid)
-    log = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
+    log_file.seek(0)
+    log = log_file.read()
     seconds = time.monotonic() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         sys.exit(f"batch run failed: {' '.join(cmd)}\n{log}")
