@@ -2,6 +2,8 @@
 
 #include <map>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "smartcrop/ratio.hpp"
 
@@ -22,6 +24,22 @@ CLI::Validator parsed_by(Parse parse, const std::string& name) {
         }
       },
       name);
+}
+
+// Adds an option that takes one of `choices` by name (case-insensitive); --help
+// shows the names and the current default by name, not the enum's number.
+template <typename T>
+CLI::Option* add_choice(CLI::App& app, const std::string& flags, T& target,
+                        const std::vector<std::pair<std::string, T>>& choices, const std::string& help) {
+  std::string names, current;
+  for (const auto& [name, value] : choices) {
+    names += (names.empty() ? "" : "|") + name;
+    if (value == target) current = name;
+  }
+  return app.add_option(flags, target, help)
+      ->transform(CLI::CheckedTransformer(std::map<std::string, T>(choices.begin(), choices.end()), CLI::ignore_case)
+                      .description(""))
+      ->option_text(names + "=" + current);
 }
 
 }  // namespace
@@ -55,21 +73,13 @@ void add_options(CLI::App& app, Options& o) {
       ->capture_default_str();
 
   app.add_option("--model", o.model, "TorchScript model (default: $SMARTCROP_MODEL or models/dino_vits16.pt)");
-  app.add_option("--backend", o.backend, "Saliency: auto (DINO if a model is found), dino, saliency, center")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, BackendKind>{{"auto", BackendKind::Auto},
-                                                                             {"dino", BackendKind::Dino},
-                                                                             {"saliency", BackendKind::Saliency},
-                                                                             {"center", BackendKind::Center}},
-                                          CLI::ignore_case))
-      ->capture_default_str();
-  app.add_option("--strategy", o.strategy,
-                 "Window placement: peak (centre on the blurred peak), mass (keep the most saliency), "
-                 "auto (peak for dino, mass otherwise)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, Strategy>{{"peak", Strategy::Peak},
-                                                                          {"mass", Strategy::Mass},
-                                                                          {"auto", Strategy::Auto}},
-                                          CLI::ignore_case))
-      ->capture_default_str();
+  add_choice<BackendKind>(app, "--backend", o.backend,
+                          {{"auto", BackendKind::Auto}, {"dino", BackendKind::Dino}, {"saliency", BackendKind::Saliency}, {"center", BackendKind::Center}},
+                          "Saliency: auto (DINO if a model is found), dino, saliency, center");
+  add_choice<Strategy>(app, "--strategy", o.strategy,
+                       {{"auto", Strategy::Auto}, {"peak", Strategy::Peak}, {"mass", Strategy::Mass}},
+                       "Window placement: peak (centre on the blurred peak), mass (keep the most saliency), "
+                 "auto (peak for dino, mass otherwise)");
   app.add_option("--center-prior", run.crop.mass.center_prior,
                  "mass: penalty on the crop centre's squared distance from the photo centre (fractions of its size)")
       ->check(CLI::Range(0.0, 100.0))
@@ -84,12 +94,9 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--blur", o.saliency.blur_px, "Box blur window, in pixels of a 480 px short side")
       ->check(CLI::Range(1, 480))
       ->capture_default_str();
-  app.add_option("--precision", o.saliency.precision, "Model arithmetic: fp32, bf16, or auto (bf16 where the CPU has it)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, Precision>{{"auto", Precision::Auto},
-                                                                           {"fp32", Precision::Fp32},
-                                                                           {"bf16", Precision::Bf16}},
-                                          CLI::ignore_case))
-      ->capture_default_str();
+  add_choice<Precision>(app, "--precision", o.saliency.precision,
+                        {{"auto", Precision::Auto}, {"fp32", Precision::Fp32}, {"bf16", Precision::Bf16}},
+                        "Model arithmetic: fp32, bf16, or auto (bf16 where the CPU has it)");
   app.add_option("--threads", o.threads, "Inference threads (0 = all available cores)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
