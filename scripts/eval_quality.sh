@@ -3,7 +3,7 @@
 # (docs/QUALITY.md). Not part of the test suite: it needs the evaluation photos,
 # which must never be copied into the repository.
 #   scripts/eval_quality.sh [BUILD_DIR] [EXTRA_CROPPER_FLAGS...]
-# Env: EVAL_SRC (default /work/shared/eval), EVAL_DIR (default /tmp/eval),
+# Env: EVAL_SRC (default ../shared/eval beside the repository), EVAL_DIR (default /tmp/eval),
 #      ANCHORS=1 to (re)run the reference croppers, OUT (default $EVAL_DIR/out/quality).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -11,7 +11,7 @@ build="${1:-$here/build}"
 shift || true
 bin="$(cd "$build" && pwd)/smartcrop"
 [ -x "$bin" ] || { echo "error: $bin: not built (cmake --build $build)" >&2; exit 2; }
-src="${EVAL_SRC:-/work/shared/eval}"
+src="${EVAL_SRC:-$here/../shared/eval}"
 dir="${EVAL_DIR:-/tmp/eval}"
 out="${OUT:-$dir/out/quality}"
 
