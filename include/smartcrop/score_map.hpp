@@ -29,6 +29,25 @@ struct ScoreMap {
   double total() const;
 };
 
+// Sums of a map over axis-aligned rectangles in O(1) each, in double precision
+// (exact enough for float maps of any size used here).
+class SummedAreaTable {
+ public:
+  explicit SummedAreaTable(const ScoreMap& map);
+  // Sum over map pixels x in [x0, x1), y in [y0, y1); bounds must lie in the map.
+  double sum(int x0, int y0, int x1, int y1) const {
+    return at(x1, y1) - at(x0, y1) - at(x1, y0) + at(x0, y0);
+  }
+  // Sum of the whole map.
+  double total() const { return at(width_, height_); }
+
+ private:
+  double at(int x, int y) const { return table_[static_cast<std::size_t>(y) * (width_ + 1) + x]; }
+  int width_;
+  int height_;
+  std::vector<double> table_;  // (width + 1) x (height + 1), zero first row and column
+};
+
 // Returns `map` with each pixel repeated factor x factor times (nearest-neighbour
 // upsampling, as DINO's attention visualisation does). Scale is divided by factor.
 ScoreMap upsample_nearest(const ScoreMap& map, int factor);

@@ -16,23 +16,14 @@ MassWindow find_mass_window(const ScoreMap& map, int width, int height, const Ma
   MassWindow best;
   best.width = std::clamp(width, 1, w);
   best.height = std::clamp(height, 1, h);
-  // Summed-area table in double, (w + 1) x (h + 1) with a zero first row and column.
-  std::vector<double> table(static_cast<std::size_t>(w + 1) * (h + 1), 0.0);
-  auto t = [&](int x, int y) -> double& { return table[static_cast<std::size_t>(y) * (w + 1) + x]; };
-  for (int y = 0; y < h; ++y) {
-    double row = 0.0;
-    for (int x = 0; x < w; ++x) {
-      row += map.at(x, y);
-      t(x + 1, y + 1) = t(x + 1, y) + row;
-    }
-  }
-  const double total = t(w, h);
+  const SummedAreaTable table(map);
+  const double total = table.total();
   const double inv_total = total > 0.0 ? 1.0 / total : 0.0;
   const int nx = w - best.width + 1, ny = h - best.height + 1;
   // Centre offsets in half-pixels: integer, so the tie distance is exact.
   const double half_w = 0.5 / w, half_h = 0.5 / h;
   auto score_at = [&](int x, int y, double* share) {
-    const double sum = t(x + best.width, y + best.height) - t(x, y + best.height) - t(x + best.width, y) + t(x, y);
+    const double sum = table.sum(x, y, x + best.width, y + best.height);
     *share = sum * inv_total;
     const double fx = (2.0 * x - (nx - 1)) * half_w, fy = (2.0 * y - (ny - 1)) * half_h;
     return *share - params.center_prior * (fx * fx + fy * fy);
