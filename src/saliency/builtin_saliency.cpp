@@ -94,20 +94,24 @@ double concentration(const cv::Mat& cue) {
 
 // Spectral residual at kSpectralShortSide on the short side, aspect kept (OpenCV's
 // default squashes every photo to 64 x 64), scaled back to the size of `small`.
-cv::Mat spectral_residual(const cv::Mat& small, const std::string& path) {
+cv::Mat spectral_residual(cv::saliency::StaticSaliencySpectralResidual& spectral, const cv::Mat& small,
+                          const std::string& path) {
   const double k = static_cast<double>(kSpectralShortSide) / std::min(small.cols, small.rows);
-  auto spectral = cv::saliency::StaticSaliencySpectralResidual::create();
-  spectral->setImageWidth(std::max(1, static_cast<int>(std::lround(small.cols * k))));
-  spectral->setImageHeight(std::max(1, static_cast<int>(std::lround(small.rows * k))));
+  spectral.setImageWidth(std::max(1, static_cast<int>(std::lround(small.cols * k))));
+  spectral.setImageHeight(std::max(1, static_cast<int>(std::lround(small.rows * k))));
   cv::Mat map;
-  if (!spectral->computeSaliency(small, map)) throw Error(path, "saliency computation failed");
+  if (!spectral.computeSaliency(small, map)) throw Error(path, "saliency computation failed");
   if (map.size() != small.size()) cv::resize(map, map, small.size(), 0, 0, cv::INTER_LINEAR);
   return map;
 }
 
 class BuiltinSaliencyBackend final : public SaliencyBackend {
  public:
-  explicit BuiltinSaliencyBackend(SaliencyParams params) : params_(params) {}
+  // The OpenCV detectors are made once and reused for every photo (one thread only).
+  explicit BuiltinSaliencyBackend(SaliencyParams params)
+      : params_(params),
+        fine_grained_(cv::saliency::StaticSaliencyFineGrained::create()),
+        spectral_(cv::saliency::StaticSaliencySpectralResidual::create()) {}
   std::string name() const override { return "saliency"; }
   std::string description() const override {
     return "built-in saliency (fine-grained + spectral residual + border contrast, OpenCV)";
@@ -126,11 +130,11 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
     try {
       cv::resize(bgr, small, cv::Size(w, h), 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
       cv::Mat fine;
-      if (!cv::saliency::StaticSaliencyFineGrained::create()->computeSaliency(small, fine)) {
+      if (!fine_grained_->computeSaliency(small, fine)) {
         throw Error(path, "saliency computation failed");
       }
       cv::Mat combined = cv::Mat::zeros(small.size(), CV_32F);
-      for (const cv::Mat& raw : {fine, spectral_residual(small, path), border_contrast(small)}) {
+      for (const cv::Mat& raw : {fine, spectral_residual(*spectral_, small, path), border_contrast(small)}) {
         const cv::Mat cue = unit_mean(raw);
         combined += cue * concentration(cue);
       }
@@ -151,6 +155,8 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
 
  private:
   SaliencyParams params_;
+  cv::Ptr<cv::saliency::StaticSaliencyFineGrained> fine_grained_;
+  cv::Ptr<cv::saliency::StaticSaliencySpectralResidual> spectral_;
 };
 
 }  // namespace
