@@ -1,7 +1,7 @@
 #include "pipeline.hpp"
 
-#include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -14,9 +14,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "bounded_queue.hpp"
 #include "crop_output.hpp"
 #include "json_record.hpp"
+#include "smartcrop/attention_model.hpp"
 #include "smartcrop/dino_backend.hpp"
 #include "smartcrop/error.hpp"
 
@@ -53,62 +53,102 @@ class Pipeline {
   Pipeline(const std::vector<PhotoPlan>& plans, const RunParams& params, SaliencyBackend& backend,
            ProgressLine& progress, RunSummary& summary)
       : plans_(plans), params_(params), backend_(backend), progress_(progress), summary_(summary),
-        ahead_(static_cast<std::size_t>(std::max(1, params.decode_threads))), to_write_(1) {}
+        ahead_(static_cast<std::size_t>(std::max(1, params.decode_threads))) {}
 
   void run() {
+    // Worker 0 is this thread with `backend_`; the others get forks of it.
+    const int wanted = std::max(1, std::min<int>(params_.workers, static_cast<int>(photos_to_analyse())));
+    std::vector<std::unique_ptr<SaliencyBackend>> forks;
+    for (int i = 1; i < wanted; ++i) {
+      auto fork = backend_.fork();
+      if (!fork) break;
+      forks.push_back(std::move(fork));
+    }
+    const int workers = 1 + static_cast<int>(forks.size());
+    // One worker keeps every core for its forwards; several split them.
+    const int torch_threads = workers > 1 ? std::max(1, params_.threads / workers) : 0;
+    if (workers > 1) spdlog::debug("{} inference workers, {} Torch thread(s) each", workers, torch_threads);
+    reorder_limit_ = 2 * static_cast<std::size_t>(workers);
+
     std::vector<std::thread> decoders;
     for (int i = 0; i < std::max(1, params_.decode_threads); ++i) decoders.emplace_back([this] { decode_loop(); });
     std::thread writer([this] { write_loop(); });
-    std::size_t taken = 0;
-    while (taken < plans_.size()) {
-      if (cancelled()) break;
-      PhotoWork work = next_decoded();
-      ++taken;
-      infer(work);
-      to_write_.push(std::move(work));
+    std::vector<std::thread> other_workers;
+    for (auto& fork : forks) {
+      other_workers.emplace_back([this, &fork, torch_threads] { infer_loop(*fork, torch_threads); });
     }
+    infer_loop(backend_, torch_threads);
+    for (auto& worker : other_workers) worker.join();
+    if (workers > 1) set_torch_threads(params_.threads);
     {
+      // Every photo taken has been handed to the writer: what is left is undecoded.
       std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
+      stop_decoding_ = true;
+      writer_may_stop_ = true;
     }
-    ready_changed_.notify_all();
-    for (auto& t : decoders) t.join();
-    to_write_.close();
+    changed_.notify_all();
+    for (auto& decoder : decoders) decoder.join();
     writer.join();
-    summary_.interrupted = taken < plans_.size();
-    summary_.not_processed = static_cast<int>(plans_.size() - taken);
+    summary_.interrupted = consumed_ < plans_.size();
+    summary_.not_processed = static_cast<int>(plans_.size() - consumed_);
   }
 
  private:
   bool cancelled() const { return params_.cancel != nullptr && params_.cancel->load(); }
 
+  std::size_t photos_to_analyse() const {
+    return static_cast<std::size_t>(
+        std::count_if(plans_.begin(), plans_.end(), [](const PhotoPlan& plan) { return !plan.skip_all; }));
+  }
+
   // Decoding threads claim photos in order but never more than `ahead_` past the
-  // one inference waits for, so memory holds a fixed number of photos.
+  // next one a worker takes, so memory holds a fixed number of photos.
   void decode_loop() {
     for (;;) {
       std::size_t index;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        ready_changed_.wait(lock, [&] { return stop_ || claimed_ >= plans_.size() || claimed_ < consumed_ + ahead_; });
-        if (stop_ || claimed_ >= plans_.size()) return;
+        changed_.wait(lock, [&] { return stop_decoding_ || claimed_ >= plans_.size() || claimed_ < consumed_ + ahead_; });
+        if (stop_decoding_ || claimed_ >= plans_.size()) return;
         index = claimed_++;
       }
       PhotoWork work = decode(plans_[index]);
+      work.index = index;
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        ready_.emplace(index, std::move(work));
+        decoded_.emplace(index, std::move(work));
       }
-      ready_changed_.notify_all();
+      changed_.notify_all();
     }
   }
 
-  PhotoWork next_decoded() {
+  // Takes the next photo in input order; nothing once all are taken or on a cancel.
+  std::optional<PhotoWork> take_decoded() {
     std::unique_lock<std::mutex> lock(mutex_);
-    ready_changed_.wait(lock, [&] { return ready_.count(consumed_) > 0; });
-    auto node = ready_.extract(consumed_++);
+    changed_.wait(lock, [&] { return cancelled() || consumed_ >= plans_.size() || decoded_.count(consumed_) > 0; });
+    if (cancelled() || consumed_ >= plans_.size()) return std::nullopt;
+    auto node = decoded_.extract(consumed_++);
     lock.unlock();
-    ready_changed_.notify_all();
+    changed_.notify_all();
     return std::move(node.mapped());
+  }
+
+  // Workers finish out of order; the writer takes photos back in input order, and a
+  // worker that is far ahead of a slow photo waits rather than piling up results.
+  void hand_to_writer(PhotoWork work) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return work.index < written_ + reorder_limit_; });
+    analysed_.emplace(work.index, std::move(work));
+    lock.unlock();
+    changed_.notify_all();
+  }
+
+  void infer_loop(SaliencyBackend& backend, int torch_threads) {
+    if (torch_threads > 0) set_torch_threads(torch_threads);
+    while (auto work = take_decoded()) {
+      infer(*work, backend);
+      hand_to_writer(std::move(*work));
+    }
   }
 
   PhotoWork decode(const PhotoPlan& plan) {
@@ -131,15 +171,15 @@ class Pipeline {
     return work;
   }
 
-  void infer(PhotoWork& work) {
+  void infer(PhotoWork& work, SaliencyBackend& backend) {
     if (!work.error.empty() || work.plan->skip_all) return;
     const std::string& path = work.plan->input.path;
     try {
-      SaliencyResult saliency = backend_.compute(work.image.pixels, path);
+      SaliencyResult saliency = backend.compute(work.image.pixels, path);
       work.saliency_seconds = saliency.seconds;
       work.crops = plan_crops(std::move(saliency), work.image.width(), work.image.height(), params_.crop);
       if (!params_.dump_attention_dir.empty()) {
-        if (auto* dino = dynamic_cast<DinoBackend*>(&backend_)) {
+        if (auto* dino = dynamic_cast<DinoBackend*>(&backend)) {
           dump_heads(params_.dump_attention_dir, path, dino->last_heads());
         }
       }
@@ -151,9 +191,21 @@ class Pipeline {
   }
 
   void write_loop() {
-    while (auto work = to_write_.pop()) {
-      finish(*work);
+    for (;;) {
+      PhotoWork work;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return analysed_.count(written_) > 0 || (writer_may_stop_ && analysed_.empty()); });
+        if (analysed_.count(written_) == 0) return;
+        work = std::move(analysed_.extract(written_).mapped());
+      }
+      finish(work);
       progress_.photo_done();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++written_;
+      }
+      changed_.notify_all();
     }
   }
 
@@ -222,23 +274,23 @@ class Pipeline {
   RunSummary& summary_;  // written by the writer thread only until it is joined
 
   const std::size_t ahead_;
+  std::size_t reorder_limit_ = 2;
+  // Everything below is guarded by mutex_; changed_ is notified on every change.
   std::mutex mutex_;
-  std::condition_variable ready_changed_;
-  std::map<std::size_t, PhotoWork> ready_;
-  std::size_t claimed_ = 0;
-  std::size_t consumed_ = 0;
-  bool stop_ = false;
-  BoundedQueue<PhotoWork> to_write_;
+  std::condition_variable changed_;
+  std::map<std::size_t, PhotoWork> decoded_;   // decoded, waiting for a worker
+  std::map<std::size_t, PhotoWork> analysed_;  // analysed, waiting for the writer
+  std::size_t claimed_ = 0;   // photos a decoder has started
+  std::size_t consumed_ = 0;  // photos a worker has taken
+  std::size_t written_ = 0;   // photos the writer has finished
+  bool stop_decoding_ = false;
+  bool writer_may_stop_ = false;
 };
 
 }  // namespace
 
 void run_pipeline(const std::vector<PhotoPlan>& plans, const RunParams& params, SaliencyBackend& backend,
                   ProgressLine& progress, RunSummary& summary) {
-  // Photos of ever-changing sizes freed on other threads fragment glibc's arenas
-  // and the peak creeps up over a long batch: give every buffer above 4 MB its own
-  // mapping, returned to the system when freed.
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
   Pipeline(plans, params, backend, progress, summary).run();
 }
 
