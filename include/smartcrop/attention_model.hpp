@@ -50,11 +50,12 @@ class AttentionModel {
 
   virtual const ModelInfo& info() const = 0;
   // Runs the model and returns the last block's CLS attention per head, in float32
-  // whatever the precision.
+  // whatever the precision. Safe to call from several threads at once.
   virtual HeadAttention forward(const ModelInput& input) = 0;
 };
 
-// Sets Torch's intra-op thread count; threads <= 0 means all available cores.
+// Sets Torch's intra-op thread count for the calling thread, and the default for
+// threads that have not used Torch yet; threads <= 0 means all available cores.
 // Returns the count in use.
 int set_torch_threads(int threads);
 

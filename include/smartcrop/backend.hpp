@@ -32,7 +32,13 @@ class SaliencyBackend {
   // Describes the model or method, for logs and JSON.
   virtual std::string description() const = 0;
   // Computes the maps for an upright 8-bit BGR photo. Throws smartcrop::Error.
+  // One thread at a time per backend object; see fork() for more.
   virtual SaliencyResult compute(const cv::Mat& bgr, const std::string& path) = 0;
+
+  // Another backend giving the same maps, for a second inference thread: it shares
+  // what compute() only reads (the loaded model) and owns what compute() changes.
+  // nullptr when the backend cannot be forked; the batch then uses one thread.
+  virtual std::unique_ptr<SaliencyBackend> fork() const { return nullptr; }
 };
 
 // Returns the blur window in map pixels for a map whose short side is

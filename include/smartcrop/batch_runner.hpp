@@ -41,6 +41,11 @@ struct RunParams {
   bool json = false;               // one JSON object per input on stdout
   bool progress = false;           // live progress line on stderr (the caller checks it is a terminal)
   int decode_threads = 2;          // photos decoded ahead of inference
+  // Inference: up to `workers` threads, each computing whole photos with its own fork
+  // of the backend, and `threads` cores shared between them (Torch's intra-op threads).
+  // One worker when the backend cannot fork or there is a single photo.
+  int workers = 1;
+  int threads = 1;
   std::string dump_attention_dir;  // write <stem>.heads.f32 per photo (DINO backend only)
   const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT) to stop after the current photo
   ReviewParams review;                        // --compare strips and the --review page

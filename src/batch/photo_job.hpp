@@ -27,6 +27,7 @@ struct CropOutcome {
 
 struct PhotoWork {
   const PhotoPlan* plan = nullptr;
+  std::size_t index = 0;  // position in the run's input list
   DecodedImage image;
   CropPlan crops;
   std::vector<CropOutcome> outcomes;  // filled by the writer

@@ -1,6 +1,7 @@
 #pragma once
-// The bounded three-stage pipeline: decoding threads -> inference (the calling
-// thread, the only one that touches the backend) -> one writing thread.
+// The bounded three-stage pipeline: decoding threads -> inference workers (the
+// calling thread with the backend, plus one thread per fork of it) -> one writing
+// thread that takes the photos back in input order.
 // Private to src/batch.
 
 #include <vector>

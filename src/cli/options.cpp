@@ -100,6 +100,11 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--threads", o.threads, "Inference threads (0 = all available cores)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
+  o.run.workers = 0;
+  app.add_option("--workers", o.run.workers,
+                 "Photos analysed at once in a batch, sharing the threads (0 = one per thread, up to 8)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
 
   app.add_flag("--print-box", run.print_box, "Print each crop box as 'x y w h' (original pixels) on stdout");
   app.add_flag("--json", run.json, "Print one JSON record per photo on stdout");

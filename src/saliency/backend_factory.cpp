@@ -24,6 +24,7 @@ class CenterBackend final : public SaliencyBackend {
     result.score = result.attention;
     return result;
   }
+  std::unique_ptr<SaliencyBackend> fork() const override { return std::make_unique<CenterBackend>(); }
 };
 
 constexpr const char* kDefaultModel = "models/dino_vits16.pt";

@@ -107,7 +107,8 @@ cv::Mat spectral_residual(cv::saliency::StaticSaliencySpectralResidual& spectral
 
 class BuiltinSaliencyBackend final : public SaliencyBackend {
  public:
-  // The OpenCV detectors are made once and reused for every photo (one thread only).
+  // The OpenCV detectors are made once per backend and reused for every photo;
+  // fork() gives another thread its own.
   explicit BuiltinSaliencyBackend(SaliencyParams params)
       : params_(params),
         fine_grained_(cv::saliency::StaticSaliencyFineGrained::create()),
@@ -116,6 +117,7 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
   std::string description() const override {
     return "built-in saliency (fine-grained + spectral residual + border contrast, OpenCV)";
   }
+  std::unique_ptr<SaliencyBackend> fork() const override { return std::make_unique<BuiltinSaliencyBackend>(params_); }
 
   SaliencyResult compute(const cv::Mat& bgr, const std::string& path) override {
     if (bgr.empty()) throw Error(path, "empty image");

@@ -6,8 +6,10 @@
 
 namespace smartcrop {
 
-DinoBackend::DinoBackend(std::unique_ptr<AttentionModel> model, SaliencyParams params)
+DinoBackend::DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params)
     : model_(std::move(model)), params_(params) {}
+
+std::unique_ptr<SaliencyBackend> DinoBackend::fork() const { return std::make_unique<DinoBackend>(model_, params_); }
 
 std::string DinoBackend::description() const {
   const auto& info = model_->info();

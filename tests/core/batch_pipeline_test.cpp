@@ -1,13 +1,18 @@
-// The batch pipeline: one thread calls the backend, photos stay in order, a
-// cancel request stops after the photo in hand.
+// The batch pipeline: one thread per backend object, photos written in input
+// order however many workers analyse them, a cancel request stops after the
+// photos in hand.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -39,6 +44,31 @@ class RecordingBackend final : public SaliencyBackend {
   std::atomic<bool>* cancel = nullptr;
 };
 
+// A RecordingBackend that forks: every fork records on its own, and its records
+// outlive it in `registry`.
+class ForkingBackend final : public SaliencyBackend {
+ public:
+  std::string name() const override { return "forking"; }
+  std::string description() const override { return "test backend"; }
+  SaliencyResult compute(const cv::Mat& bgr, const std::string& path) override {
+    // The first photo is slow, so that the other workers finish later photos before it.
+    if (path.find("p00.png") != std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    return own->compute(bgr, path);
+  }
+  std::unique_ptr<SaliencyBackend> fork() const override {
+    auto copy = std::make_unique<ForkingBackend>();
+    copy->registry = registry;
+    copy->mutex = mutex;
+    std::lock_guard<std::mutex> lock(*mutex);
+    registry->push_back(copy->own);
+    return copy;
+  }
+  std::shared_ptr<RecordingBackend> own = std::make_shared<RecordingBackend>();
+  using Registry = std::vector<std::shared_ptr<RecordingBackend>>;
+  std::shared_ptr<Registry> registry = std::make_shared<Registry>();
+  std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
+};
+
 class Pipeline : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -68,6 +98,50 @@ TEST_F(Pipeline, OneInferenceThreadInInputOrder) {
   ASSERT_EQ(backend.threads.size(), 1u);
   EXPECT_EQ(*backend.threads.begin(), std::this_thread::get_id());
   EXPECT_TRUE(std::is_sorted(backend.paths.begin(), backend.paths.end()));
+}
+
+TEST_F(Pipeline, SeveralWorkersEachOwnBackendOutputInInputOrder) {
+  ForkingBackend backend;
+  params_.workers = 3;
+  params_.threads = 3;
+  params_.json = true;
+  testing::internal::CaptureStdout();
+  const RunSummary summary = run_batch(params_, backend);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(summary.written, 24);
+  EXPECT_EQ(summary.failed, 0);
+  ASSERT_EQ(backend.registry->size(), 2u);
+
+  std::vector<const RecordingBackend*> all{backend.own.get()};
+  for (const auto& fork : *backend.registry) all.push_back(fork.get());
+  std::set<std::thread::id> threads;
+  std::multiset<std::string> analysed;
+  for (const RecordingBackend* one : all) {
+    EXPECT_LE(one->threads.size(), 1u);  // never two threads on one backend object
+    threads.insert(one->threads.begin(), one->threads.end());
+    analysed.insert(one->paths.begin(), one->paths.end());
+  }
+  EXPECT_EQ(threads.size(), 3u);
+  EXPECT_EQ(analysed.size(), 12u);  // each photo analysed once
+  EXPECT_EQ(std::set<std::string>(analysed.begin(), analysed.end()).size(), 12u);
+
+  // Records, and so writes, come in input order even though workers finish out of order.
+  std::vector<std::string> records;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) records.push_back(nlohmann::json::parse(line).at("input"));
+  ASSERT_EQ(records.size(), 12u);
+  EXPECT_TRUE(std::is_sorted(records.begin(), records.end()));
+}
+
+TEST_F(Pipeline, OneWorkerForASinglePhoto) {
+  ForkingBackend backend;
+  params_.input.paths = {(dir_ / "in" / "p00.png").string()};
+  params_.workers = 4;
+  params_.threads = 4;
+  const RunSummary summary = run_batch(params_, backend);
+  EXPECT_EQ(summary.written, 2);
+  EXPECT_TRUE(backend.registry->empty());
+  EXPECT_EQ(*backend.own->threads.begin(), std::this_thread::get_id());
 }
 
 TEST_F(Pipeline, CancelFinishesThePhotoInHandThenStops) {
