@@ -6,8 +6,9 @@ From one invocation it prints:
     (wall clock of `smartcrop --from LIST -o OUT --json`, minus the logged model load),
   * seconds per bare model forward on the same photos at the same input size
     (`smartcrop --bench-forward 1`: decode/resize untimed, forward() only),
-  * their ratio (target <= 1.15); batch and bare forward alternate in chunks of
-    --chunk photos so that both see the same load on a shared machine,
+  * their ratio (target <= 1.15); each of --rounds rounds runs the whole batch in one
+    process and the bare forwards in another, in alternating order, so that load
+    from other processes that comes and goes hurts neither more than the other,
   * peak RSS after 100 and after M photos of one run (target: within 10%).
 
   /usr/bin/python3 scripts/export_model.py --arch vit_small --random-init --seed 0 -o /tmp/random_vits16.pt
@@ -114,7 +115,7 @@ def main() -> int:
     parser.add_argument("--input-size", type=int, default=480)
     parser.add_argument("--ratios", default="16:9,1:1")
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--chunk", type=int, default=20, help="photos per batch/forward alternation")
+    parser.add_argument("--rounds", type=int, default=2, help="batch + bare forward pairs, order alternating")
     parser.add_argument("--memory-photos", type=int, default=500, help="photos in the memory run (0 = skip)")
     parser.add_argument("--memory-model", default="", help="model for the memory run (default: --model)")
     parser.add_argument("--memory-only", action="store_true", help="skip the throughput batch and bare forward")
@@ -136,25 +137,32 @@ def main() -> int:
 
 
 def throughput(args, work, sources):
-    """Batch and bare forward alternate chunk by chunk, so that both see the same
-    load on a shared machine; the figures are the sums over all chunks."""
+    """Each round: the whole batch in one process, and every bare forward in one
+    process, in alternating order; the figures are the sums over all rounds."""
+    photo_list = work / "batch.txt"
+    photo_list.write_text("".join(f"{p}\n" for p in sources))
     batch_s = forward_s = 0.0
     done = failed = forwards = 0
-    for start in range(0, len(sources), args.chunk):
-        chunk = work / f"chunk_{start:04d}.txt"
-        chunk.write_text("".join(f"{p}\n" for p in sources[start:start + args.chunk]))
-        seconds, n, f, _, _ = run_batch(args.bin, args.model, chunk, work / "out", args.input_size, args.ratios,
-                                        args.threads)
-        batch_s, done, failed = batch_s + seconds, done + n, failed + f
-        forward = bare_forward(args.bin, args.model, chunk, args.input_size, args.threads)
-        forward_s += forward["seconds_per_forward"] * forward["forwards"]
-        forwards += forward["forwards"]
-        print(f"  chunk {start // args.chunk + 1}: batch {seconds / n:.3f} s/photo, "
-              f"forward {forward['seconds_per_forward']:.3f} s, load average {os.getloadavg()[0]:.1f}", flush=True)
+    for round_ in range(args.rounds):
+        steps = ["batch", "forward"] if round_ % 2 == 0 else ["forward", "batch"]
+        for step in steps:
+            if step == "batch":
+                seconds, n, f, _, _ = run_batch(args.bin, args.model, photo_list, work / "out", args.input_size,
+                                                args.ratios, args.threads)
+                batch_s, done, failed = batch_s + seconds, done + n, failed + f
+                round_batch = seconds / n
+            else:
+                forward = bare_forward(args.bin, args.model, photo_list, args.input_size, args.threads)
+                forward_s += forward["seconds_per_forward"] * forward["forwards"]
+                forwards += forward["forwards"]
+                round_forward = forward["seconds_per_forward"]
+        print(f"  round {round_ + 1} ({' then '.join(steps)}): batch {round_batch:.3f} s/photo, "
+              f"bare forward {round_forward:.3f} s, ratio {round_batch / round_forward:.3f}, "
+              f"load average {os.getloadavg()[0]:.1f}", flush=True)
     per_photo = batch_s / done
     per_forward = forward_s / forwards
-    print(f"  whole batch: {batch_s:.1f} s for {done} photos ({failed} failed) = {per_photo:.3f} s/photo "
-          f"(model load excluded)")
+    print(f"  whole batch: {batch_s:.1f} s for {done} photos in {args.rounds} runs ({failed} failed) = "
+          f"{per_photo:.3f} s/photo (start-up, decoding, writing included; model load excluded)")
     print(f"  bare forward: {per_forward:.3f} s/forward over {forwards} forwards")
     print(f"  ratio batch/forward: {per_photo / per_forward:.3f} (target <= 1.15)")
 

@@ -17,6 +17,7 @@
 #include <torch/script.h>
 
 #include "smartcrop/error.hpp"
+#include "tensor_memory.hpp"
 
 namespace smartcrop {
 
@@ -125,6 +126,7 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
   if (std::filesystem::is_directory(path, ec)) throw Error(path, "model path is a folder, not a TorchScript file");
   const auto start = std::chrono::steady_clock::now();
   configure_graph_executor();
+  use_reusing_tensor_allocator();
   torch::jit::ExtraFilesMap extra{{kMetadataFile, ""}};
   torch::jit::Module module;
   try {
