@@ -27,7 +27,7 @@ struct CropOutcome {
 
 struct PhotoWork {
   const PhotoPlan* plan = nullptr;
-  std::size_t index = 0;  // position in the run's input list
+  std::size_t index = 0;  // position in the order the workers take photos (not input order)
   DecodedImage image;
   CropPlan crops;
   std::vector<CropOutcome> outcomes;  // filled by the writer

@@ -29,6 +29,19 @@ namespace {
 // The analysis works on 16 px patches: a photo must hold at least one.
 constexpr int kMinSide = 16;
 
+// How many times longer than it is wide (or the reverse) the photo at `path` is,
+// from its header: the model sees the short side at a fixed size, so this sets its
+// token count and cost. 0 when the header cannot be read (the photo will fail fast).
+double elongation(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::uint8_t> head(256 * 1024);
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  const ImageHeader header = read_image_header(head);
+  if (header.width <= 0 || header.height <= 0) return 0.0;
+  return static_cast<double>(std::max(header.width, header.height)) / std::min(header.width, header.height);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -68,7 +81,11 @@ class Pipeline {
     // One worker keeps every core for its forwards; several split them.
     const int torch_threads = workers > 1 ? std::max(1, params_.threads / workers) : 0;
     if (workers > 1) spdlog::debug("{} inference workers, {} Torch thread(s) each", workers, torch_threads);
-    reorder_limit_ = 2 * static_cast<std::size_t>(workers);
+    order_.resize(plans_.size());
+    for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    const std::size_t tail = workers > 1 ? take_the_tail_longest_first(workers) : 0;
+    // A worker may finish this far ahead of the writer, which goes in input order.
+    reorder_limit_ = 2 * static_cast<std::size_t>(workers) + tail;
 
     std::vector<std::thread> decoders;
     for (int i = 0; i < std::max(1, params_.decode_threads); ++i) decoders.emplace_back([this] { decode_loop(); });
@@ -96,6 +113,22 @@ class Pipeline {
  private:
   bool cancelled() const { return params_.cancel != nullptr && params_.cancel->load(); }
 
+  // Workers take photos in input order, except the last few: those go longest
+  // first, so that no worker is left alone with a panorama (several times the cost
+  // of a 4:3 photo) at the end of the run while the other cores wait. The writer
+  // still goes in input order. Returns how many photos were reordered.
+  std::size_t take_the_tail_longest_first(int workers) {
+    const std::size_t tail = std::min(order_.size(), 4 * static_cast<std::size_t>(workers));
+    if (tail < 2) return 0;
+    std::vector<double> cost(plans_.size(), 0.0);
+    const auto first = order_.end() - static_cast<std::ptrdiff_t>(tail);
+    for (auto it = first; it != order_.end(); ++it) {
+      if (!plans_[*it].skip_all) cost[*it] = elongation(plans_[*it].input.path);
+    }
+    std::stable_sort(first, order_.end(), [&](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
+    return tail;
+  }
+
   std::size_t photos_to_analyse() const {
     return static_cast<std::size_t>(
         std::count_if(plans_.begin(), plans_.end(), [](const PhotoPlan& plan) { return !plan.skip_all; }));
@@ -112,7 +145,7 @@ class Pipeline {
         if (stop_decoding_ || claimed_ >= plans_.size()) return;
         index = claimed_++;
       }
-      PhotoWork work = decode(plans_[index]);
+      PhotoWork work = decode(plans_[order_[index]]);
       work.index = index;
       {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -136,9 +169,10 @@ class Pipeline {
   // Workers finish out of order; the writer takes photos back in input order, and a
   // worker that is far ahead of a slow photo waits rather than piling up results.
   void hand_to_writer(PhotoWork work) {
+    const auto input_index = static_cast<std::size_t>(work.plan - plans_.data());
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return work.index < written_ + reorder_limit_; });
-    analysed_.emplace(work.index, std::move(work));
+    changed_.wait(lock, [&] { return input_index < written_ + reorder_limit_; });
+    analysed_.emplace(input_index, std::move(work));
     lock.unlock();
     changed_.notify_all();
   }
@@ -195,8 +229,10 @@ class Pipeline {
       PhotoWork work;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [&] { return analysed_.count(written_) > 0 || (writer_may_stop_ && analysed_.empty()); });
-        if (analysed_.count(written_) == 0) return;
+        changed_.wait(lock, [&] { return analysed_.count(written_) > 0 || writer_may_stop_; });
+        if (analysed_.empty()) return;
+        // After a cancel, photos never taken leave gaps: skip them.
+        if (analysed_.count(written_) == 0) written_ = analysed_.begin()->first;
         work = std::move(analysed_.extract(written_).mapped());
       }
       finish(work);
@@ -275,6 +311,7 @@ class Pipeline {
 
   const std::size_t ahead_;
   std::size_t reorder_limit_ = 2;
+  std::vector<std::size_t> order_;  // the plans in the order workers take them
   // Everything below is guarded by mutex_; changed_ is notified on every change.
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -125,12 +125,46 @@ TEST_F(Pipeline, SeveralWorkersEachOwnBackendOutputInInputOrder) {
   EXPECT_EQ(analysed.size(), 12u);  // each photo analysed once
   EXPECT_EQ(std::set<std::string>(analysed.begin(), analysed.end()).size(), 12u);
 
-  // Records, and so writes, come in input order even though workers finish out of order.
+  // Records, and so writes, come in the order photos were taken even though workers
+  // finish out of order: here input order (the photos' elongation falls with the name).
   std::vector<std::string> records;
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);) records.push_back(nlohmann::json::parse(line).at("input"));
   ASSERT_EQ(records.size(), 12u);
   EXPECT_TRUE(std::is_sorted(records.begin(), records.end()));
+}
+
+TEST_F(Pipeline, SeveralWorkersTakeAPanoramaAtTheEndFirstButWriteInInputOrder) {
+  // The last photo is a 5:1 panorama; with 2 workers the last 8 photos go longest first.
+  cv::imwrite((dir_ / "in" / "p11.png").string(), cv::Mat(48, 240, CV_8UC3, cv::Scalar(9, 9, 9)));
+  ForkingBackend backend;
+  params_.workers = 2;
+  params_.threads = 2;
+  params_.json = true;
+  testing::internal::CaptureStdout();
+  const RunSummary summary = run_batch(params_, backend);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(summary.written, 24);
+  std::vector<std::string> records;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) records.push_back(nlohmann::json::parse(line).at("input"));
+  ASSERT_EQ(records.size(), 12u);
+  EXPECT_TRUE(std::is_sorted(records.begin(), records.end()));
+  // Which photo each backend saw first among the last eight: one of them took p11 before p04.
+  std::vector<std::string> taken = backend.own->paths;
+  for (const auto& fork : *backend.registry) taken.insert(taken.end(), fork->paths.begin(), fork->paths.end());
+  auto position = [&](const std::vector<std::string>& paths, const std::string& name) {
+    return std::find_if(paths.begin(), paths.end(), [&](const std::string& p) { return p.find(name) != std::string::npos; }) -
+           paths.begin();
+  };
+  const std::vector<std::string>* with_panorama = &backend.own->paths;
+  if (position(*with_panorama, "p11") == static_cast<std::ptrdiff_t>(with_panorama->size())) {
+    with_panorama = &backend.registry->front()->paths;
+  }
+  // The panorama's worker did not take any of p04..p10 before it.
+  for (const char* later : {"p04", "p05", "p06", "p07", "p08", "p09", "p10"}) {
+    EXPECT_GT(position(*with_panorama, later), position(*with_panorama, "p11")) << later;
+  }
 }
 
 TEST_F(Pipeline, OneWorkerForASinglePhoto) {
