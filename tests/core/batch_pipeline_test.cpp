@@ -85,6 +85,21 @@ class Pipeline : public ::testing::Test {
     params_.crop.ratios = {parse_ratio("1:1"), parse_ratio("16:9")};
   }
   void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs the batch with `workers` workers and JSON records; returns the records' inputs in
+  // the order they were printed.
+  std::vector<std::string> run_with_workers(SaliencyBackend& backend, int workers, RunSummary& summary) {
+    params_.workers = workers;
+    params_.threads = workers;
+    params_.json = true;
+    testing::internal::CaptureStdout();
+    summary = run_batch(params_, backend);
+    std::istringstream lines(testing::internal::GetCapturedStdout());
+    std::vector<std::string> inputs;
+    for (std::string line; std::getline(lines, line);) inputs.push_back(nlohmann::json::parse(line).at("input"));
+    return inputs;
+  }
+
   fs::path dir_;
   RunParams params_;
 };
@@ -102,12 +117,8 @@ TEST_F(Pipeline, OneInferenceThreadInInputOrder) {
 
 TEST_F(Pipeline, SeveralWorkersEachOwnBackendOutputInInputOrder) {
   ForkingBackend backend;
-  params_.workers = 3;
-  params_.threads = 3;
-  params_.json = true;
-  testing::internal::CaptureStdout();
-  const RunSummary summary = run_batch(params_, backend);
-  const std::string out = testing::internal::GetCapturedStdout();
+  RunSummary summary;
+  const std::vector<std::string> records = run_with_workers(backend, 3, summary);
   EXPECT_EQ(summary.written, 24);
   EXPECT_EQ(summary.failed, 0);
   ASSERT_EQ(backend.registry->size(), 2u);
@@ -127,9 +138,6 @@ TEST_F(Pipeline, SeveralWorkersEachOwnBackendOutputInInputOrder) {
 
   // Records, and so writes, come in the order photos were taken even though workers
   // finish out of order: here input order (the photos' elongation falls with the name).
-  std::vector<std::string> records;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);) records.push_back(nlohmann::json::parse(line).at("input"));
   ASSERT_EQ(records.size(), 12u);
   EXPECT_TRUE(std::is_sorted(records.begin(), records.end()));
 }
@@ -138,16 +146,9 @@ TEST_F(Pipeline, SeveralWorkersTakeAPanoramaAtTheEndFirstButWriteInInputOrder) {
   // The last photo is a 5:1 panorama; with 2 workers the last 8 photos go longest first.
   cv::imwrite((dir_ / "in" / "p11.png").string(), cv::Mat(48, 240, CV_8UC3, cv::Scalar(9, 9, 9)));
   ForkingBackend backend;
-  params_.workers = 2;
-  params_.threads = 2;
-  params_.json = true;
-  testing::internal::CaptureStdout();
-  const RunSummary summary = run_batch(params_, backend);
-  const std::string out = testing::internal::GetCapturedStdout();
+  RunSummary summary;
+  const std::vector<std::string> records = run_with_workers(backend, 2, summary);
   EXPECT_EQ(summary.written, 24);
-  std::vector<std::string> records;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);) records.push_back(nlohmann::json::parse(line).at("input"));
   ASSERT_EQ(records.size(), 12u);
   EXPECT_TRUE(std::is_sorted(records.begin(), records.end()));
   // Which photo each backend saw first among the last eight: one of them took p11 before p04.
