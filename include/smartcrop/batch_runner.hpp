@@ -73,9 +73,10 @@ std::string format_summary(const RunSummary& summary);
 // Collects the inputs, plans every output name and checks them before any work:
 // throws smartcrop::Error (a set-up error, nothing written) for naming conflicts,
 // for existing outputs without --overwrite/--skip-existing, and for an output folder
-// that cannot be made. Then processes every photo with `backend`, calling its
-// compute() from this thread only. Errors about one photo are logged as
-// "error: PATH: reason" and counted; the others go on.
+// that cannot be made. Then processes every photo with `backend` (its compute() on
+// this thread) and, with params.workers > 1, with forks of it on other threads.
+// Errors about one photo are logged as "error: PATH: reason" and counted; the
+// others go on. Outputs and records follow input order.
 RunSummary run_batch(const RunParams& params, SaliencyBackend& backend);
 
 // Reads the evaluation harness's request list (TSV: image aw ah tw th W H id) and
