@@ -51,14 +51,20 @@ class ForkingBackend final : public SaliencyBackend {
   std::string name() const override { return "forking"; }
   std::string description() const override { return "test backend"; }
   SaliencyResult compute(const cv::Mat& bgr, const std::string& path) override {
-    // The first photo is slow, so that the other workers finish later photos before it.
-    if (path.find("p00.png") != std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    return own->compute(bgr, path);
+    // The first photo waits (up to 5 s) until other workers have finished three later
+    // photos, so that photos finish out of order and more than one thread works.
+    if (path.find("p00.png") != std::string::npos && !registry->empty()) {
+      for (int i = 0; i < 1000 && done->load() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    SaliencyResult result = own->compute(bgr, path);
+    ++*done;
+    return result;
   }
   std::unique_ptr<SaliencyBackend> fork() const override {
     auto copy = std::make_unique<ForkingBackend>();
     copy->registry = registry;
     copy->mutex = mutex;
+    copy->done = done;
     std::lock_guard<std::mutex> lock(*mutex);
     registry->push_back(copy->own);
     return copy;
@@ -67,6 +73,7 @@ class ForkingBackend final : public SaliencyBackend {
   using Registry = std::vector<std::shared_ptr<RecordingBackend>>;
   std::shared_ptr<Registry> registry = std::make_shared<Registry>();
   std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
+  std::shared_ptr<std::atomic<int>> done = std::make_shared<std::atomic<int>>(0);
 };
 
 class Pipeline : public ::testing::Test {
@@ -132,7 +139,7 @@ TEST_F(Pipeline, SeveralWorkersEachOwnBackendOutputInInputOrder) {
     threads.insert(one->threads.begin(), one->threads.end());
     analysed.insert(one->paths.begin(), one->paths.end());
   }
-  EXPECT_EQ(threads.size(), 3u);
+  EXPECT_GE(threads.size(), 2u);  // three workers; how many got photos depends on timing
   EXPECT_EQ(analysed.size(), 12u);  // each photo analysed once
   EXPECT_EQ(std::set<std::string>(analysed.begin(), analysed.end()).size(), 12u);
 
