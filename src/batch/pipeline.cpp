@@ -1,6 +1,5 @@
 #include "pipeline.hpp"
 
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -155,7 +154,8 @@ class Pipeline {
     }
   }
 
-  // Takes the next photo in input order; nothing once all are taken or on a cancel.
+  // Takes the next photo in the workers' order (order_); nothing once all are taken
+  // or on a cancel.
   std::optional<PhotoWork> take_decoded() {
     std::unique_lock<std::mutex> lock(mutex_);
     changed_.wait(lock, [&] { return cancelled() || consumed_ >= plans_.size() || decoded_.count(consumed_) > 0; });
