@@ -23,6 +23,7 @@ struct ModelInfo {
   std::int64_t file_bytes = 0;
   Precision precision = Precision::Fp32;  // what forward() runs in (never Auto)
   std::string optimizations;              // export-time savings in the file, e.g. "fold_scale,cls_only_last_block"
+  std::string cpu_kernels;                // Torch's own kernels in use: "AVX512", "AVX2", ...
 };
 
 // A resized, normalised photo ready for the model.

@@ -19,6 +19,10 @@ std::string precision_name(Precision precision);
 // from /proc/cpuinfo's flags, else from cpuid. False on other architectures.
 bool cpu_has_native_bf16();
 
+// Returns true if /proc/cpuinfo lists AVX-512 F, BW, VL and DQ and FMA: what Torch's
+// AVX-512 kernels need (the kernel lists them only where it saves the AVX-512 state).
+bool cpu_has_avx512();
+
 // Returns `requested` with Auto replaced by Bf16 or Fp32 (see cpu_has_native_bf16).
 Precision resolve_precision(Precision requested);
 

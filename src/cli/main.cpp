@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -68,9 +70,9 @@ void log_backend(SaliencyBackend& backend, int threads) {
     return;
   }
   const ModelInfo& info = dino->model().info();
-  spdlog::info("loaded model {} ({}, {} heads, {:.1f} MB, {}) in {:.0f} ms, {} threads; weights: {}", info.path,
-               info.architecture, info.heads, info.file_bytes / 1e6, precision_name(info.precision), info.load_ms,
-               threads, info.weights_source);
+  spdlog::info("loaded model {} ({}, {} heads, {:.1f} MB, {}, {} kernels) in {:.0f} ms, {} threads; weights: {}",
+               info.path, info.architecture, info.heads, info.file_bytes / 1e6, precision_name(info.precision),
+               info.cpu_kernels, info.load_ms, threads, info.weights_source);
   if (info.random_weights) {
     spdlog::warn("model {} has {}: its crops say nothing about the photo (for tests and benchmarks only)", info.path,
                  info.weights_source);
@@ -97,8 +99,15 @@ int run_forward_bench(const cli::Options& o) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  keep_freed_memory_for_reuse();
+// What the launcher (src/cli/launcher.cpp) asked glibc for, for the debug log.
+void log_heap_pages() {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  const bool huge = tunables != nullptr && std::strstr(tunables, "glibc.malloc.hugetlb=1") != nullptr;
+  spdlog::debug("heap on transparent huge pages: {} (GLIBC_TUNABLES={})", huge ? "yes" : "no",
+                tunables != nullptr ? tunables : "");
+}
+
+int run(int argc, char** argv) {
   CLI::App app{"smartcrop: content-aware cropping with DINO ViT attention.\n"
                "  smartcrop in.jpg --ratio 16:9 -o out.jpg\n"
                "  smartcrop photos/*.jpg --ratio 16:9 --ratio 1:1 -o thumbs/\n"
@@ -109,6 +118,7 @@ int main(int argc, char** argv) {
   cli::add_options(app, options);
   CLI11_PARSE(app, argc, argv);
   setup_logging(options.verbosity, options.quiet);
+  log_heap_pages();
   if (const std::string problem = cli::finish_options(options); !problem.empty()) {
     spdlog::error("{}", problem);
     return static_cast<int>(CLI::ExitCodes::ValidationError);
@@ -162,4 +172,15 @@ int main(int argc, char** argv) {
     spdlog::error("{}", e.what());
     return kExitFatal;
   }
+}
+
+int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();
+  const int code = run(argc, argv);
+  // Every output is closed and renamed into place by now. Skip the static
+  // destructors: libtorch deregisters its thousands of operators one by one, which
+  // took 0.1-0.2 s of every run (docs/PERFORMANCE.md).
+  spdlog::default_logger()->flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
 }

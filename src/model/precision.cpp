@@ -1,6 +1,7 @@
 #include "smartcrop/precision.hpp"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -11,20 +12,26 @@ namespace smartcrop {
 
 namespace {
 
-// Returns 1 or 0 if /proc/cpuinfo could be read, -1 if not.
-int cpuinfo_has_bf16() {
+// The first CPU's flags in /proc/cpuinfo (they speak for all); empty if unreadable.
+std::set<std::string> cpuinfo_flags() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line;
+  std::set<std::string> flags;
   while (std::getline(cpuinfo, line)) {
     if (line.rfind("flags", 0) != 0) continue;
     std::istringstream words(line.substr(line.find(':') + 1));
     std::string flag;
-    while (words >> flag) {
-      if (flag == "avx512_bf16" || flag == "amx_bf16") return 1;
-    }
-    return 0;  // the first CPU's flags speak for all
+    while (words >> flag) flags.insert(flag);
+    break;
   }
-  return -1;
+  return flags;
+}
+
+// Returns 1 or 0 if /proc/cpuinfo could be read, -1 if not.
+int cpuinfo_has_bf16() {
+  const std::set<std::string> flags = cpuinfo_flags();
+  if (flags.empty()) return -1;
+  return flags.count("avx512_bf16") + flags.count("amx_bf16") > 0 ? 1 : 0;
 }
 
 bool cpuid_has_bf16() {
@@ -55,6 +62,17 @@ bool cpu_has_native_bf16() {
     return from_proc >= 0 ? from_proc == 1 : cpuid_has_bf16();
   }();
   return native;
+}
+
+bool cpu_has_avx512() {
+  static const bool has = [] {
+    const std::set<std::string> flags = cpuinfo_flags();
+    for (const char* flag : {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"}) {
+      if (flags.count(flag) == 0) return false;
+    }
+    return true;
+  }();
+  return has;
 }
 
 Precision resolve_precision(Precision requested) {
