@@ -220,7 +220,8 @@ def export(args):
         load_official(vit, args.arch, path, source)
         digest = sha256_of(path)
         weights = f"official {checkpoint} sha256:{digest[:12]}"
-    wrapper, applied = cls_attention_map(vit.eval(), () if args.plain else OPTIMIZATIONS)
+    chosen = () if args.plain else OPTIMIZATIONS if args.optimizations is None else args.optimizations
+    wrapper, applied = cls_attention_map(vit.eval(), chosen)
     module = torch.jit.script(wrapper)
     metadata = {
         "format": 1,
@@ -260,7 +261,18 @@ def parse_args(argv):
     parser.add_argument("--plain", action="store_true",
                         help="export DINO's computation as is, without the default savings "
                              f"({', '.join(OPTIMIZATIONS)}; results agree to float rounding)")
+    parser.add_argument("--optimizations", metavar="LIST",
+                        help="comma-separated savings to apply instead of all of them, for A/B "
+                             "measurements ('' = none, like --plain)")
     args = parser.parse_args(argv)
+    if args.optimizations is not None:
+        if args.plain:
+            parser.error("--plain and --optimizations exclude each other")
+        chosen = tuple(name for name in args.optimizations.split(",") if name)
+        unknown = sorted(set(chosen) - set(OPTIMIZATIONS))
+        if unknown:
+            parser.error(f"unknown optimizations {', '.join(unknown)} (known: {', '.join(OPTIMIZATIONS)})")
+        args.optimizations = chosen
     if args.random_init and args.checkpoint:
         parser.error("--random-init and --checkpoint exclude each other")
     return args

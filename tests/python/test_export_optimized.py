@@ -1,5 +1,6 @@
-"""The default export's savings (scale folded into the queries, CLS-only last block)
-give the plain export's attention, and official checkpoints still load strictly."""
+"""The default export's savings (scale folded into the queries, CLS-only last block,
+attention one head at a time) give the plain export's attention, and official
+checkpoints still load strictly."""
 import pytest
 import torch
 from conftest import read_metadata
@@ -50,16 +51,45 @@ def test_folding_the_scale_alone_is_exact_and_leaves_the_source_model_untouched(
     assert all(torch.equal(before[k], v) for k, v in vit.state_dict().items())
 
 
+@pytest.mark.parametrize("height,width", [(224, 224), (64, 256)])
+def test_attending_per_head_alone_matches_plain_and_leaves_the_source_model_untouched(height, width):
+    torch.manual_seed(7)
+    vit = build_vit("vit_small")
+    before = {k: v.clone() for k, v in vit.state_dict().items()}
+    plain, _ = cls_attention_map(vit, ())
+    split, applied = cls_attention_map(vit, ("attention_per_head",))
+    assert applied == ["attention_per_head"]
+    assert all(block.attn.per_head for block in split.vit.blocks)
+    assert not any(block.attn.per_head for block in vit.blocks)
+    x = torch.randn(1, 3, height, width, generator=torch.Generator().manual_seed(8))
+    plain, split = torch.jit.script(plain), torch.jit.script(split)
+    assert (attention(split, x) - attention(plain, x)).abs().max().item() <= TOLERANCE
+    # Under bf16 autocast too (what smartcrop runs where the CPU has bf16).
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        expected, got = attention(plain, x).float(), attention(split, x).float()
+    assert torch.corrcoef(torch.stack([expected.flatten(), got.flatten()]))[0, 1].item() >= 0.9999
+    assert all(torch.equal(before[k], v) for k, v in vit.state_dict().items())
+
+
 def test_default_export_records_its_optimizations_and_plain_flag_turns_them_off(tmp_path):
     default, plain = tmp_path / "default.pt", tmp_path / "plain.pt"
     assert export_model.main(["--arch", "tiny", "--random-init", "--seed", "5", "-o", str(default)]) == 0
     assert export_model.main(["--arch", "tiny", "--random-init", "--seed", "5", "-o", str(plain), "--plain"]) == 0
-    assert read_metadata(default)["optimizations"] == ["fold_scale", "cls_only_last_block"]
+    assert read_metadata(default)["optimizations"] == ["fold_scale", "cls_only_last_block", "attention_per_head"]
     assert read_metadata(plain)["optimizations"] == []
     x = torch.randn(1, 3, 64, 112)
     got = attention(torch.jit.load(str(default)), x)
     expected = attention(torch.jit.load(str(plain)), x)
     assert (got - expected).abs().max().item() <= TOLERANCE
+
+
+def test_optimizations_flag_applies_just_those(tmp_path):
+    chosen = tmp_path / "chosen.pt"
+    assert export_model.main(["--arch", "tiny", "--random-init", "-o", str(chosen),
+                              "--optimizations", "fold_scale,cls_only_last_block"]) == 0
+    assert read_metadata(chosen)["optimizations"] == ["fold_scale", "cls_only_last_block"]
+    with pytest.raises(SystemExit):
+        export_model.main(["--arch", "tiny", "--random-init", "-o", str(chosen), "--optimizations", "turbo"])
 
 
 def test_official_key_names_load_strictly_into_the_optimized_export(tmp_path):
