@@ -7,8 +7,8 @@ round's wall clock, the median, user and system CPU, minor page faults and peak 
 (from wait4's rusage), and each median against the first variant's.
 
   /usr/bin/python3 scripts/ab_time.py --rounds 3 --cwd /tmp/speed1/photos \\
-      base='/tmp/base/build/smartcrop --from list.txt -o /tmp/o --overwrite -q ...' \\
-      new='build/smartcrop --from list.txt -o /tmp/o --overwrite -q ...'
+      base="/tmp/base/build/smartcrop --from /tmp/list.txt -o /tmp/o --overwrite -q ..." \\
+      new="$PWD/build/smartcrop --from /tmp/list.txt -o /tmp/o --overwrite -q ..."
 """
 import argparse
 import os
