@@ -97,8 +97,6 @@ int run_forward_bench(const cli::Options& o) {
   return 0;
 }
 
-}  // namespace
-
 // What the launcher (src/cli/launcher.cpp) asked glibc for, for the debug log.
 void log_heap_pages() {
   const char* tunables = std::getenv("GLIBC_TUNABLES");
@@ -173,6 +171,8 @@ int run(int argc, char** argv) {
     return kExitFatal;
   }
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   keep_freed_memory_for_reuse();
