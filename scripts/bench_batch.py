@@ -69,9 +69,13 @@ def vm_hwm_kb(pid: int) -> int:
     return 0
 
 
-def run_batch(binary, model, inputs, out_dir, input_size, ratios, threads, mark_at=100):
+MEMORY_MARKS = (100, 250, 500, 1000, 1500, 2000, 3000, 5000, 10000)
+
+
+def run_batch(binary, model, inputs, out_dir, input_size, ratios, threads, marks=(100,)):
     """Runs one batch over `inputs` (a folder, or a list file given with --from).
-    Returns (seconds without the model load, photos, failed, peak RSS kB at `mark_at` records, final peak RSS kB)."""
+    Returns (seconds without the model load, photos, failed, {records: peak RSS kB then} for
+    each of `marks` reached, final peak RSS kB)."""
     shutil.rmtree(out_dir, ignore_errors=True)
     source = ["--from", str(inputs)] if Path(inputs).is_file() else [str(inputs)]
     cmd = [binary, *source, "-o", str(out_dir), "--json", "-v", "--backend", "dino", "--model", model,
@@ -81,13 +85,13 @@ def run_batch(binary, model, inputs, out_dir, input_size, ratios, threads, mark_
     log_file = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log_file, text=True)
     done = failed = 0
-    rss_at_mark = 0
+    rss_at_mark = {}
     for line in proc.stdout:
         record = json.loads(line)
         done += 1
         failed += record.get("status") == "failed"
-        if done == mark_at:
-            rss_at_mark = vm_hwm_kb(proc.pid)
+        if done in marks:
+            rss_at_mark[done] = vm_hwm_kb(proc.pid)
     _, status, usage = os.wait4(proc.pid, 0)
     log_file.seek(0)
     log = log_file.read()
@@ -170,13 +174,16 @@ def throughput(args, work, sources):
 def memory(args, work, sources):
     link_photos(work / "many", sources, args.memory_photos)
     model = args.memory_model or args.model
-    seconds, done, failed, rss100, rss_end = run_batch(args.bin, model, work / "many", work / "out-many",
-                                                       args.memory_input_size, args.ratios, args.threads)
+    seconds, done, failed, marks, rss_end = run_batch(args.bin, model, work / "many", work / "out-many",
+                                                      args.memory_input_size, args.ratios, args.threads,
+                                                      marks=MEMORY_MARKS)
+    rss100 = marks[100]
     growth = (rss_end - rss100) / rss100 * 100
     print(f"memory run: {done} photos ({failed} failed), model {model}, input size {args.memory_input_size}, "
           f"{seconds:.0f} s")
     print(f"  peak RSS: {rss100 / 1024:.0f} MB after 100 photos, {rss_end / 1024:.0f} MB after {done} "
           f"({growth:+.1f}%, target within 10%)")
+    print("  peak RSS along the run: " + ", ".join(f"{n}: {kb / 1024:.0f} MB" for n, kb in sorted(marks.items())))
 
 
 if __name__ == "__main__":

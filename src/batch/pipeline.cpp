@@ -83,8 +83,11 @@ class Pipeline {
     order_.resize(plans_.size());
     for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
     const std::size_t tail = workers > 1 ? take_the_tail_longest_first(workers) : 0;
-    // A worker may finish this far ahead of the writer, which goes in input order.
-    reorder_limit_ = 2 * static_cast<std::size_t>(workers) + tail;
+    // A worker may finish this far ahead of the writer, which goes in input order;
+    // further among the reordered last photos, whose order the writer cannot follow.
+    reorder_limit_ = 2 * static_cast<std::size_t>(workers);
+    tail_start_ = plans_.size() - tail;
+    tail_ = tail;
 
     std::vector<std::thread> decoders;
     for (int i = 0; i < std::max(1, params_.decode_threads); ++i) decoders.emplace_back([this] { decode_loop(); });
@@ -167,11 +170,14 @@ class Pipeline {
   }
 
   // Workers finish out of order; the writer takes photos back in input order, and a
-  // worker that is far ahead of a slow photo waits rather than piling up results.
+  // worker that is far ahead of a slow photo waits rather than piling up results (each
+  // holds its decoded photo: a window of 2 x workers keeps memory flat over thousands
+  // of photos, where the wider window of the tail let the peak creep up step by step).
   void hand_to_writer(PhotoWork work) {
     const auto input_index = static_cast<std::size_t>(work.plan - plans_.data());
+    const std::size_t limit = reorder_limit_ + (input_index >= tail_start_ ? tail_ : 0);
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return input_index < written_ + reorder_limit_; });
+    changed_.wait(lock, [&] { return input_index < written_ + limit; });
     analysed_.emplace(input_index, std::move(work));
     lock.unlock();
     changed_.notify_all();
@@ -311,6 +317,8 @@ class Pipeline {
 
   const std::size_t ahead_;
   std::size_t reorder_limit_ = 2;
+  std::size_t tail_start_ = 0;  // input index from which photos are taken longest first
+  std::size_t tail_ = 0;
   std::vector<std::size_t> order_;  // the plans in the order workers take them
   // Everything below is guarded by mutex_; changed_ is notified on every change.
   std::mutex mutex_;
