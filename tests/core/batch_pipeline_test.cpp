@@ -51,10 +51,14 @@ class ForkingBackend final : public SaliencyBackend {
   std::string name() const override { return "forking"; }
   std::string description() const override { return "test backend"; }
   SaliencyResult compute(const cv::Mat& bgr, const std::string& path) override {
-    // The first photo waits (up to 5 s) until other workers have finished three later
-    // photos, so that photos finish out of order and more than one thread works.
+    // The first photo waits (up to hold_ms) until other workers have finished
+    // `hold_until` later photos, so that photos finish out of order and more than one
+    // thread works.
     if (path.find("p00.png") != std::string::npos && !registry->empty()) {
-      for (int i = 0; i < 1000 && done->load() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      for (int i = 0; i < hold_ms / 5 && done->load() < hold_until; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      *done_when_first_resumed = done->load();
     }
     SaliencyResult result = own->compute(bgr, path);
     ++*done;
@@ -65,6 +69,9 @@ class ForkingBackend final : public SaliencyBackend {
     copy->registry = registry;
     copy->mutex = mutex;
     copy->done = done;
+    copy->done_when_first_resumed = done_when_first_resumed;
+    copy->hold_until = hold_until;
+    copy->hold_ms = hold_ms;
     std::lock_guard<std::mutex> lock(*mutex);
     registry->push_back(copy->own);
     return copy;
@@ -74,6 +81,9 @@ class ForkingBackend final : public SaliencyBackend {
   std::shared_ptr<Registry> registry = std::make_shared<Registry>();
   std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
   std::shared_ptr<std::atomic<int>> done = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> done_when_first_resumed = std::make_shared<std::atomic<int>>(-1);
+  int hold_until = 3;
+  int hold_ms = 5000;
 };
 
 class Pipeline : public ::testing::Test {
@@ -173,6 +183,27 @@ TEST_F(Pipeline, SeveralWorkersTakeAPanoramaAtTheEndFirstButWriteInInputOrder) {
   for (const char* later : {"p04", "p05", "p06", "p07", "p08", "p09", "p10"}) {
     EXPECT_GT(position(*with_panorama, later), position(*with_panorama, "p11")) << later;
   }
+}
+
+TEST_F(Pipeline, ASlowPhotoHoldsBackAtMostTwoPhotosPerWorker) {
+  // 40 photos: the last 8 are the reordered tail, the slow first photo is far from it.
+  for (int i = 12; i < 40; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "p%02d.png", i);
+    cv::imwrite((dir_ / "in" / name).string(), cv::Mat(48, 64, CV_8UC3, cv::Scalar(i, i, i)));
+  }
+  ForkingBackend backend;
+  backend.hold_until = 20;  // more than the window allows: p00 waits its whole second
+  backend.hold_ms = 1000;
+  RunSummary summary;
+  const std::vector<std::string> records = run_with_workers(backend, 2, summary);
+  EXPECT_EQ(summary.written, 80);
+  EXPECT_TRUE(std::is_sorted(records.begin(), records.end()));
+  // Each analysed photo keeps its decoded pixels until written. While p00 was stuck the
+  // other worker analysed p01..p03 (inside the window of 2 x 2 workers) and p04, which
+  // it then holds, however long p00 took.
+  EXPECT_GE(backend.done_when_first_resumed->load(), 1);
+  EXPECT_LE(backend.done_when_first_resumed->load(), 4);
 }
 
 TEST_F(Pipeline, OneWorkerForASinglePhoto) {
