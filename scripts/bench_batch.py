@@ -53,8 +53,12 @@ def make_photos(folder: Path, count: int) -> list:
 
 
 def link_photos(folder: Path, sources: list, count: int) -> None:
-    """Fills `folder` with `count` distinct names pointing at the generated photos."""
+    """Fills `folder` with `count` distinct names pointing at the generated photos
+    (and removes names beyond `count` that an earlier, longer run left)."""
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("photo_*.jpg"):
+        if int(old.stem.split("_")[1]) >= count:
+            old.unlink()
     for i in range(count):
         link = folder / f"photo_{i:04d}.jpg"
         if not link.exists():
