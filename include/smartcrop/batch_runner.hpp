@@ -12,6 +12,7 @@
 #include "smartcrop/batch_inputs.hpp"
 #include "smartcrop/batch_review.hpp"
 #include "smartcrop/crop_planner.hpp"
+#include "smartcrop/early_decode.hpp"
 #include "smartcrop/image_io.hpp"
 #include "smartcrop/output_naming.hpp"
 
@@ -50,6 +51,7 @@ struct RunParams {
   const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT) to stop after the current photo
   ReviewParams review;                        // --compare strips and the --review page
   BatchReview* review_sink = nullptr;         // set by run_batch itself when review is enabled
+  EarlyDecode* early_decode = nullptr;        // photos decoded while the model loaded (optional)
 };
 
 struct RunSummary {

@@ -197,7 +197,9 @@ class Pipeline {
     if (plan.skip_all) return work;
     const auto start = std::chrono::steady_clock::now();
     try {
-      work.image = load_image(plan.input.path, params_.load);
+      std::optional<DecodedImage> early;
+      if (params_.early_decode != nullptr) early = params_.early_decode->take(plan.input.path);
+      work.image = early ? std::move(*early) : load_image(plan.input.path, params_.load);
       if (work.image.width() < kMinSide || work.image.height() < kMinSide) {
         throw Error(plan.input.path, "image is " + std::to_string(work.image.width()) + "x" +
                                          std::to_string(work.image.height()) +

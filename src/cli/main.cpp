@@ -141,8 +141,14 @@ int run(int argc, char** argv) {
   run.threads = used_threads;
   if (run.workers == 0) run.workers = std::min(used_threads, kMaxAutoWorkers);
   BackendChoice choice;
+  std::unique_ptr<EarlyDecode> early;
   try {
     if (options.bench_forward > 0) return run_forward_bench(options);
+    // The first photos decode on another core while the model loads.
+    if (options.request_list.empty()) {
+      early = std::make_unique<EarlyDecode>(run.input, run.load, std::max(1, run.decode_threads));
+    }
+    run.early_decode = early.get();
     choice = make_backend(options.backend, resolve_model_path(options.model), options.saliency);
   } catch (const Error& e) {
     spdlog::error("{}", e.what());
