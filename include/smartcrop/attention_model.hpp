@@ -55,6 +55,11 @@ class AttentionModel {
   virtual HeadAttention forward(const ModelInput& input) = 0;
 };
 
+// Makes Torch run its AVX-512 kernels where the CPU has them, unless the user set
+// ATEN_CPU_CAPABILITY (it sets that variable). Call it at start-up, before other
+// threads exist (setenv); AttentionModel::load calls it too, for library users.
+void prefer_avx512_kernels();
+
 // Sets Torch's intra-op thread count for the calling thread, and the default for
 // threads that have not used Torch yet; threads <= 0 means all available cores.
 // Returns the count in use.

@@ -182,6 +182,7 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   keep_freed_memory_for_reuse();
+  prefer_avx512_kernels();  // before any thread: it sets an environment variable
   const int code = run(argc, argv);
   // Every output is closed and renamed into place by now. Skip the static
   // destructors: libtorch deregisters its thousands of operators one by one, which

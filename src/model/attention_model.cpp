@@ -127,16 +127,6 @@ void store_matmul_weights_in_bf16(torch::jit::Module& module) {
   }
 }
 
-// Debian's libtorch 1.13 carries AVX-512 builds of its own kernels (softmax, GELU,
-// LayerNorm, casts; the matrix products are oneDNN's and choose for themselves) but
-// runs the AVX2 ones unless ATEN_CPU_CAPABILITY says otherwise: its cpuinfo does not
-// see AVX-512 on the development machine's Zen 5. With AVX-512 the fp32 forward took
-// 4% less time there, bf16 the same (docs/PERFORMANCE.md). Torch reads the variable at
-// its first kernel call, so this must run before any; a user's own setting is kept.
-void prefer_avx512_kernels() {
-  if (std::getenv("ATEN_CPU_CAPABILITY") == nullptr && cpu_has_avx512()) setenv("ATEN_CPU_CAPABILITY", "avx512", 0);
-}
-
 // "AVX512", "AVX2", ...: the kernels Torch runs, from its build summary.
 std::string cpu_kernels_in_use() {
   const std::string config = at::show_config();
@@ -198,6 +188,16 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
   }
   info.load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return std::make_unique<TorchAttentionModel>(std::move(module), std::move(info));
+}
+
+// Debian's libtorch 1.13 carries AVX-512 builds of its own kernels (softmax, GELU,
+// LayerNorm, casts; the matrix products are oneDNN's and choose for themselves) but
+// runs the AVX2 ones unless ATEN_CPU_CAPABILITY says otherwise: its cpuinfo does not
+// see AVX-512 on the development machine's Zen 5. With AVX-512 the fp32 forward took
+// 4% less time there, bf16 the same (docs/PERFORMANCE.md). Torch reads the variable at
+// its first kernel call, so this must run before any; a user's own setting is kept.
+void prefer_avx512_kernels() {
+  if (std::getenv("ATEN_CPU_CAPABILITY") == nullptr && cpu_has_avx512()) setenv("ATEN_CPU_CAPABILITY", "avx512", 0);
 }
 
 int set_torch_threads(int threads) {

@@ -1,6 +1,7 @@
 """The `smartcrop` launcher (src/cli/launcher.cpp): it starts smartcrop-engine with the
 heap on transparent huge pages, passes arguments, output and exit codes through, keeps
-the user's own glibc tunables, and says so in one line when the engine is missing."""
+the user's own glibc tunables, and says so in one line when the engine is missing. And
+the engine's choice of Torch kernels, which the user's ATEN_CPU_CAPABILITY overrides."""
 import shutil
 import subprocess
 
@@ -61,3 +62,19 @@ def test_installed_layout_finds_the_engine(tmp_path):
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("smartcrop ")
+
+
+def cpu_has_avx512():
+    flags = next((line.split(":", 1)[1].split() for line in open("/proc/cpuinfo") if line.startswith("flags")), [])
+    return all(f in flags for f in ("avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"))
+
+
+def test_model_line_names_the_kernels_and_a_users_choice_is_kept(photo, tiny_model):
+    args = (photo(), "--backend", "dino", "--model", tiny_model, "--ratio", "1:1", "--print-box", "-v")
+    default = run(*args)
+    assert default.returncode == 0, default.stderr
+    expected = "AVX512" if cpu_has_avx512() else "AVX2"
+    assert f"{expected} kernels" in default.stderr
+    chosen = run(*args, env={"ATEN_CPU_CAPABILITY": "avx2"})
+    assert chosen.returncode == 0, chosen.stderr
+    assert "AVX2 kernels" in chosen.stderr
