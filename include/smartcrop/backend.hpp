@@ -3,9 +3,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
+#include "smartcrop/head_attention.hpp"
 #include "smartcrop/precision.hpp"
 #include "smartcrop/score_map.hpp"
 
@@ -16,6 +18,13 @@ struct SaliencyParams {
   double head_threshold = 0.3;  // DINO: per-head top-mass share; 0 = sum raw attention
   int blur_px = 30;             // box blur window, in pixels of a 480 px short side
   Precision precision = Precision::Auto;  // DINO: bf16 where the CPU has it natively
+  int threads = 0;              // DINO: inference threads at load (0 = all available cores)
+};
+
+// What to tell the user once a backend is ready.
+struct BackendReport {
+  std::string info;                   // one line: what was loaded, from where, in how long
+  std::vector<std::string> warnings;  // what makes its crops untrustworthy or slow
 };
 
 struct SaliencyResult {
@@ -39,6 +48,17 @@ class SaliencyBackend {
   // what compute() only reads (the loaded model) and owns what compute() changes.
   // nullptr when the backend cannot be forked; the batch then uses one thread.
   virtual std::unique_ptr<SaliencyBackend> fork() const { return nullptr; }
+
+  // Sets how many threads compute() may use when called from the calling thread
+  // (each inference worker of a batch gets its share). Ignored by default.
+  virtual void use_threads(int /*threads*/) {}
+
+  // The per-head attention of the last compute() on this object (for
+  // --dump-attention); null for backends without heads.
+  virtual const HeadAttention* last_heads() const { return nullptr; }
+
+  // Returns the log lines for the loaded backend (default: name and description).
+  virtual BackendReport report() const;
 };
 
 // Returns the blur window in map pixels for a map whose short side is

@@ -20,8 +20,10 @@ struct BackendChoice {
 std::string resolve_model_path(const std::string& requested);
 
 // Builds the backend. Auto: DINO if the model file exists, else the built-in
-// saliency (with fallback_reason set). Dino: the model must load. Throws
-// smartcrop::Error naming the model path when it cannot.
+// saliency (with fallback_reason set). Dino: the model must load. DINO comes from
+// the plugin libsmartcrop_dino.so, opened here on first use. Throws
+// smartcrop::Error naming the model path when it cannot load, or the plugin when
+// that is missing or broken or this build has no DINO support.
 BackendChoice make_backend(BackendKind kind, const std::string& model_path, const SaliencyParams& params);
 
 // A backend that always places the window in the centre: the baseline.

@@ -1,6 +1,6 @@
 #pragma once
-// The number format the model runs in. No Torch here: the CLI and the backend
-// parameters name it without pulling in Torch headers.
+// The number format the model runs in, and the CPU facts that choose it. No Torch
+// here: the engine and the backend parameters use it without Torch.
 
 #include <string>
 
@@ -25,5 +25,13 @@ bool cpu_has_avx512();
 
 // Returns `requested` with Auto replaced by Bf16 or Fp32 (see cpu_has_native_bf16).
 Precision resolve_precision(Precision requested);
+
+// Makes Torch run its AVX-512 kernels where the CPU has them, unless the user set
+// ATEN_CPU_CAPABILITY (it sets that variable). Call it at start-up, before other
+// threads exist (setenv); AttentionModel::load calls it too, for library users.
+void prefer_avx512_kernels();
+
+// Returns the number of cores this process may run on (at least 1).
+int available_cores();
 
 }  // namespace smartcrop

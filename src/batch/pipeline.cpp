@@ -15,8 +15,6 @@
 
 #include "crop_output.hpp"
 #include "json_record.hpp"
-#include "smartcrop/attention_model.hpp"
-#include "smartcrop/dino_backend.hpp"
 #include "smartcrop/error.hpp"
 
 namespace fs = std::filesystem;
@@ -98,7 +96,7 @@ class Pipeline {
     }
     infer_loop(backend_, torch_threads);
     for (auto& worker : other_workers) worker.join();
-    if (workers > 1) set_torch_threads(params_.threads);
+    if (workers > 1) backend_.use_threads(params_.threads);
     {
       // Every photo taken has been handed to the writer: what is left is undecoded.
       std::lock_guard<std::mutex> lock(mutex_);
@@ -184,7 +182,7 @@ class Pipeline {
   }
 
   void infer_loop(SaliencyBackend& backend, int torch_threads) {
-    if (torch_threads > 0) set_torch_threads(torch_threads);
+    if (torch_threads > 0) backend.use_threads(torch_threads);
     while (auto work = take_decoded()) {
       infer(*work, backend);
       hand_to_writer(std::move(*work));
@@ -221,9 +219,7 @@ class Pipeline {
       work.saliency_seconds = saliency.seconds;
       work.crops = plan_crops(std::move(saliency), work.image.width(), work.image.height(), params_.crop);
       if (!params_.dump_attention_dir.empty()) {
-        if (auto* dino = dynamic_cast<DinoBackend*>(&backend)) {
-          dump_heads(params_.dump_attention_dir, path, dino->last_heads());
-        }
+        if (const HeadAttention* heads = backend.last_heads()) dump_heads(params_.dump_attention_dir, path, *heads);
       }
     } catch (const std::exception& e) {
       work.error = describe(path, e);

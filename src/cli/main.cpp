@@ -16,12 +16,10 @@
 #include <spdlog/spdlog.h>
 
 #include "options.hpp"
-#include "smartcrop/attention_model.hpp"
+#include "saliency/dino_plugin.hpp"
 #include "smartcrop/backend_factory.hpp"
 #include "smartcrop/batch_runner.hpp"
-#include "smartcrop/dino_backend.hpp"
 #include "smartcrop/error.hpp"
-#include "smartcrop/forward_bench.hpp"
 #include "smartcrop/process_memory.hpp"
 
 using namespace smartcrop;
@@ -63,35 +61,18 @@ void setup_logging(int verbosity, bool quiet) {
                                            : spdlog::level::warn);
 }
 
-void log_backend(SaliencyBackend& backend, int threads) {
-  auto* dino = dynamic_cast<DinoBackend*>(&backend);
-  if (dino == nullptr) {
-    spdlog::info("backend {}: {}", backend.name(), backend.description());
-    return;
-  }
-  const ModelInfo& info = dino->model().info();
-  spdlog::info("loaded model {} ({}, {} heads, {:.1f} MB, {}, {} kernels) in {:.0f} ms, {} threads; weights: {}",
-               info.path, info.architecture, info.heads, info.file_bytes / 1e6, precision_name(info.precision),
-               info.cpu_kernels, info.load_ms, threads, info.weights_source);
-  if (info.random_weights) {
-    spdlog::warn("model {} has {}: its crops say nothing about the photo (for tests and benchmarks only)", info.path,
-                 info.weights_source);
-  }
-  if (info.precision == Precision::Bf16 && !cpu_has_native_bf16()) {
-    spdlog::warn("this CPU has no native bf16 (avx512_bf16/amx_bf16): --precision bf16 is emulated and slower than fp32");
-  }
-  if (using_reference_blas()) {
-    spdlog::warn("running on the reference BLAS, 20x slower than OpenBLAS: run scripts/setup.sh or "
-                 "'apt-get install libopenblas0-openmp'");
-  }
+void log_backend(const SaliencyBackend& backend) {
+  const BackendReport report = backend.report();
+  spdlog::info("{}", report.info);
+  for (const std::string& warning : report.warnings) spdlog::warn("{}", warning);
 }
 
 // Prints {"forwards": N, "seconds_per_forward": S} for the hidden --bench-forward.
 int run_forward_bench(const cli::Options& o) {
-  auto model = AttentionModel::load(resolve_model_path(o.model), o.saliency.precision);
-  std::vector<std::string> photos;
-  for (const auto& file : collect_inputs(o.run.input).files) photos.push_back(file.path);
-  const ForwardBenchResult r = bench_forward(*model, photos, o.saliency.input_size, o.bench_forward);
+  std::vector<cv::Mat> photos;
+  for (const auto& file : collect_inputs(o.run.input).files) photos.push_back(load_image(file.path).pixels);
+  const ForwardBenchResult r =
+      dino_plugin().bench_forward(resolve_model_path(o.model), o.saliency, photos, o.bench_forward);
   std::printf("{\"forwards\": %d, \"seconds_per_forward\": %.6f, \"input_size\": %d}\n", r.forwards,
               r.seconds_per_forward, o.saliency.input_size);
   return 0;
@@ -133,7 +114,8 @@ int run(int argc, char** argv) {
     return static_cast<int>(CLI::ExitCodes::RequiredError);
   }
 
-  const int used_threads = set_torch_threads(options.threads);
+  const int used_threads = options.threads > 0 ? options.threads : available_cores();
+  options.saliency.threads = used_threads;
   // A batch analyses photos side by side, one Torch thread each: on 2 cores two
   // single-threaded forwards do more per second than one forward on both cores, and
   // decoding and writing fill the gaps instead of stalling OpenMP's barriers
@@ -155,7 +137,7 @@ int run(int argc, char** argv) {
     return kExitFatal;
   }
   if (!choice.fallback_reason.empty()) spdlog::warn("{}", choice.fallback_reason);
-  log_backend(*choice.backend, used_threads);
+  log_backend(*choice.backend);
   run.crop.strategy = resolve_strategy(run.crop.strategy, choice.backend->name());
 
   try {

@@ -1,15 +1,12 @@
 // The only translation unit that includes Torch: keep it that way,
 // Torch headers cost a minute of compile time each.
-#include "smartcrop/attention_model.hpp"
-
-#include <sched.h>
+#include "attention_model.hpp"
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <ATen/Parallel.h>
@@ -190,25 +187,8 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
   return std::make_unique<TorchAttentionModel>(std::move(module), std::move(info));
 }
 
-// Debian's libtorch 1.13 carries AVX-512 builds of its own kernels (softmax, GELU,
-// LayerNorm, casts; the matrix products are oneDNN's and choose for themselves) but
-// runs the AVX2 ones unless ATEN_CPU_CAPABILITY says otherwise: its cpuinfo does not
-// see AVX-512 on the development machine's Zen 5. With AVX-512 the fp32 forward took
-// 4% less time there, bf16 the same (docs/PERFORMANCE.md). Torch reads the variable at
-// its first kernel call, so this must run before any; a user's own setting is kept.
-void prefer_avx512_kernels() {
-  if (std::getenv("ATEN_CPU_CAPABILITY") == nullptr && cpu_has_avx512()) setenv("ATEN_CPU_CAPABILITY", "avx512", 0);
-}
-
 int set_torch_threads(int threads) {
-  if (threads <= 0) {
-    // The cores this process may run on (cgroup/taskset aware), not the machine's.
-    cpu_set_t set;
-    threads = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
-                                                           : static_cast<int>(std::thread::hardware_concurrency());
-    threads = std::max(1, threads);
-  }
-  at::set_num_threads(threads);
+  at::set_num_threads(threads > 0 ? threads : available_cores());
   return at::get_num_threads();
 }
 

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <string>
 
-#include "smartcrop/attention_model.hpp"
+#include "attention_model.hpp"
 
 namespace smartcrop {
 

@@ -2,7 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "smartcrop/attention_model.hpp"
+#include "attention_model.hpp"
 #include "smartcrop/error.hpp"
 
 namespace smartcrop {

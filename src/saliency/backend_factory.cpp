@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "smartcrop/dino_backend.hpp"
+#include "dino_plugin.hpp"
 #include "smartcrop/error.hpp"
 
 namespace fs = std::filesystem;
@@ -55,12 +55,16 @@ BackendChoice make_backend(BackendKind kind, const std::string& model_path, cons
       choice.backend = make_builtin_saliency_backend(params);
       return choice;
     case BackendKind::Dino:
-      choice.backend = std::make_unique<DinoBackend>(AttentionModel::load(model_path, params.precision), params);
+      choice.backend = dino_plugin().make_backend(model_path, params);
       return choice;
     case BackendKind::Auto: {
       std::error_code ec;
-      if (fs::exists(model_path, ec)) {
-        choice.backend = std::make_unique<DinoBackend>(AttentionModel::load(model_path, params.precision), params);
+      if (fs::exists(model_path, ec) && !build_has_dino()) {
+        choice.fallback_reason = "this build has no DINO support (-DSMARTCROP_WITH_DINO=OFF): model " + model_path +
+                                 " not used; using the built-in saliency";
+        choice.backend = make_builtin_saliency_backend(params);
+      } else if (fs::exists(model_path, ec)) {
+        choice.backend = dino_plugin().make_backend(model_path, params);
       } else {
         choice.fallback_reason = "no DINO model at " + model_path +
                                  " (get one with /usr/bin/python3 scripts/export_model.py); using the built-in saliency";

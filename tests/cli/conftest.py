@@ -10,6 +10,23 @@ import pytest
 SOURCE_DIR = Path(os.environ.get("SMARTCROP_SOURCE_DIR", Path(__file__).resolve().parents[2]))
 BIN = Path(os.environ.get("SMARTCROP_BIN", SOURCE_DIR / "build" / "smartcrop"))
 MODELS = Path(os.environ.get("SMARTCROP_TEST_MODELS", SOURCE_DIR / "build" / "test-models"))
+# CMake says whether this build has the DINO plugin (-DSMARTCROP_WITH_DINO).
+WITH_DINO = os.environ.get("SMARTCROP_WITH_DINO", "1") == "1"
+ENGINE = BIN.parent / "smartcrop-engine"
+PLUGIN = BIN.parent / "libsmartcrop_dino.so"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "dino: needs the DINO backend (skipped in a -DSMARTCROP_WITH_DINO=OFF build)")
+    config.addinivalue_line("markers", "nodino: checks a -DSMARTCROP_WITH_DINO=OFF build (skipped in others)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("dino") and not WITH_DINO:
+            item.add_marker(pytest.mark.skip(reason="this build has no DINO support"))
+        if item.get_closest_marker("nodino") and WITH_DINO:
+            item.add_marker(pytest.mark.skip(reason="this build has DINO"))
 
 
 def run(*args, timeout=300, env=None):

@@ -9,7 +9,7 @@ from conftest import run
 
 
 @pytest.mark.parametrize("ratio,expected", [("16:9", 16 / 9), ("4x5", 4 / 5), ("1.91", 1.91), ("1:1", 1.0)])
-@pytest.mark.parametrize("backend", ["saliency", "dino"])
+@pytest.mark.parametrize("backend", ["saliency", pytest.param("dino", marks=pytest.mark.dino)])
 def test_writes_a_jpeg_of_exactly_the_requested_ratio(photo, tmp_path, tiny_model, ratio, expected, backend):
     src = photo(width=1500, height=1000)
     out = tmp_path / "out.jpg"
@@ -74,6 +74,7 @@ def test_bad_ratio_is_a_usage_error_naming_it(photo, tmp_path, ratio):
     assert not (tmp_path / "out.jpg").exists()
 
 
+@pytest.mark.dino
 def test_missing_model_says_how_to_get_one(photo, tmp_path):
     done = run(photo(), "-o", tmp_path / "out.jpg", "--backend", "dino", "--model", tmp_path / "none.pt")
     assert done.returncode == 2
@@ -81,6 +82,7 @@ def test_missing_model_says_how_to_get_one(photo, tmp_path):
     assert not (tmp_path / "out.jpg").exists()
 
 
+@pytest.mark.dino
 def test_corrupt_model_is_named(photo, tmp_path):
     model = tmp_path / "broken.pt"
     model.write_bytes(b"PK\x03\x04 definitely not a model")
@@ -90,6 +92,7 @@ def test_corrupt_model_is_named(photo, tmp_path):
     assert len([l for l in done.stderr.splitlines() if l.startswith("error:")]) == 1
 
 
+@pytest.mark.dino
 def test_random_weights_are_announced_loudly(photo, tmp_path, tiny_model):
     done = run(photo(), "-o", tmp_path / "out.jpg", "--backend", "dino", "--model", tiny_model)
     assert done.returncode == 0, done.stderr
@@ -117,6 +120,7 @@ def test_one_bad_file_does_not_stop_the_others(photo, tmp_path):
     assert any("one" in n for n in written) and any("two" in n for n in written)
 
 
+@pytest.mark.dino
 def test_model_is_loaded_once_for_all_inputs(photo, tmp_path, tiny_model):
     inputs = [photo(f"p{i}.jpg") for i in range(3)]
     done = run(*inputs, "-o", tmp_path / "out", "--backend", "dino", "--model", tiny_model, "-v")

@@ -69,6 +69,7 @@ def cpu_has_avx512():
     return all(f in flags for f in ("avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"))
 
 
+@pytest.mark.dino
 def test_model_line_names_the_kernels_and_a_users_choice_is_kept(photo, tiny_model):
     args = (photo(), "--backend", "dino", "--model", tiny_model, "--ratio", "1:1", "--print-box", "-v")
     default = run(*args)

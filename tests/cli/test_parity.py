@@ -9,6 +9,8 @@ import pytest
 
 from conftest import SOURCE_DIR, run
 
+pytestmark = pytest.mark.dino
+
 SHAPES = [("landscape.jpg", 1200, 800, 900, 300), ("portrait.jpg", 700, 1100, 200, 800),
           ("square.png", 900, 900, 450, 450), ("panorama.jpg", 2400, 700, 300, 350)]
 

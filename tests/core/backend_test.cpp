@@ -2,10 +2,12 @@
 // generated photos.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
 
 #include <opencv2/imgproc.hpp>
 
+#include "saliency/dino_plugin.hpp"
 #include "smartcrop/backend_factory.hpp"
 #include "smartcrop/crop_planner.hpp"
 #include "smartcrop/error.hpp"
@@ -60,14 +62,32 @@ TEST(BackendChoice, ExplicitChoicesNeedNoFallback) {
   }
 }
 
-TEST(BackendChoice, DinoWithoutModelIsAnErrorNamingThePathAndTheFix) {
+// These tests run outside the plugin's folder: DINO is never available to them.
+TEST(BackendChoice, DinoWithoutThePluginIsOneLineNamingTheFileAndTheFix) {
   try {
     make_backend(BackendKind::Dino, kMissingModel, SaliencyParams{});
     FAIL() << "expected smartcrop::Error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.path(), kMissingModel);
-    EXPECT_NE(std::string(e.what()).find("export_model.py"), std::string::npos) << e.what();
+    const std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    if (build_has_dino()) {
+      EXPECT_EQ(e.path(), dino_plugin_path());
+      EXPECT_NE(what.find("DINO plugin not found"), std::string::npos) << what;
+      EXPECT_NE(what.find("SMARTCROP_WITH_DINO=ON"), std::string::npos) << what;
+    } else {
+      EXPECT_NE(what.find("this build has no DINO support"), std::string::npos) << what;
+    }
   }
+}
+
+TEST(BackendChoice, AutoInABuildWithoutDinoPassesAModelOverAndSaysWhy) {
+  if (build_has_dino()) GTEST_SKIP() << "this build has DINO";
+  const std::string model = testing::TempDir() + "/some_model.pt";
+  std::ofstream(model) << "a model file";
+  const BackendChoice choice = make_backend(BackendKind::Auto, model, SaliencyParams{});
+  EXPECT_EQ(choice.backend->name(), "saliency");
+  EXPECT_NE(choice.fallback_reason.find("no DINO support"), std::string::npos) << choice.fallback_reason;
+  EXPECT_NE(choice.fallback_reason.find(model), std::string::npos) << choice.fallback_reason;
 }
 
 TEST(BackendChoice, AutoStrategyIsPeakForDinoAndMassOtherwise) {

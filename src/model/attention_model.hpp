@@ -1,6 +1,7 @@
 #pragma once
 // The DINO ViT TorchScript model: loading it once and running it on photos.
-// Torch stays behind this header: nothing outside src/model/ includes torch.
+// Torch stays behind this header: nothing outside src/model/ includes torch, and
+// src/model/ is built into the plugin libsmartcrop_dino.so only.
 
 #include <memory>
 #include <string>
@@ -54,11 +55,6 @@ class AttentionModel {
   // whatever the precision. Safe to call from several threads at once.
   virtual HeadAttention forward(const ModelInput& input) = 0;
 };
-
-// Makes Torch run its AVX-512 kernels where the CPU has them, unless the user set
-// ATEN_CPU_CAPABILITY (it sets that variable). Call it at start-up, before other
-// threads exist (setenv); AttentionModel::load calls it too, for library users.
-void prefer_avx512_kernels();
 
 // Sets Torch's intra-op thread count for the calling thread, and the default for
 // threads that have not used Torch yet; threads <= 0 means all available cores.

@@ -1,4 +1,4 @@
-#include "smartcrop/attention_model.hpp"
+#include "model/attention_model.hpp"
 
 #include <gtest/gtest.h>
 

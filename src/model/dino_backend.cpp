@@ -1,6 +1,8 @@
-#include "smartcrop/dino_backend.hpp"
+#include "dino_backend.hpp"
 
 #include <chrono>
+
+#include <fmt/format.h>
 
 #include "smartcrop/error.hpp"
 
@@ -14,6 +16,32 @@ std::unique_ptr<SaliencyBackend> DinoBackend::fork() const { return std::make_un
 std::string DinoBackend::description() const {
   const auto& info = model_->info();
   return info.architecture + " " + info.path + " (" + info.weights_source + ")";
+}
+
+void DinoBackend::use_threads(int threads) { set_torch_threads(threads); }
+
+BackendReport DinoBackend::report() const {
+  const ModelInfo& info = model_->info();
+  BackendReport report;
+  report.info = fmt::format("loaded model {} ({}, {} heads, {:.1f} MB, {}, {} kernels) in {:.0f} ms, {} threads; "
+                            "weights: {}",
+                            info.path, info.architecture, info.heads, info.file_bytes / 1e6,
+                            precision_name(info.precision), info.cpu_kernels, info.load_ms,
+                            params_.threads > 0 ? params_.threads : available_cores(), info.weights_source);
+  if (info.random_weights) {
+    report.warnings.push_back(fmt::format(
+        "model {} has {}: its crops say nothing about the photo (for tests and benchmarks only)", info.path,
+        info.weights_source));
+  }
+  if (info.precision == Precision::Bf16 && !cpu_has_native_bf16()) {
+    report.warnings.push_back(
+        "this CPU has no native bf16 (avx512_bf16/amx_bf16): --precision bf16 is emulated and slower than fp32");
+  }
+  if (using_reference_blas()) {
+    report.warnings.push_back("running on the reference BLAS, 20x slower than OpenBLAS: run scripts/setup.sh or "
+                              "'apt-get install libopenblas0-openmp'");
+  }
+  return report;
 }
 
 SaliencyResult DinoBackend::compute(const cv::Mat& bgr, const std::string& path) {

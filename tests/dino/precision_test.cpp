@@ -9,9 +9,9 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "smartcrop/attention_model.hpp"
+#include "model/attention_model.hpp"
 #include "smartcrop/crop_planner.hpp"
-#include "smartcrop/dino_backend.hpp"
+#include "model/dino_backend.hpp"
 #include "smartcrop/ratio.hpp"
 
 using namespace smartcrop;
@@ -76,8 +76,8 @@ TEST(Precision, Bf16GivesTheCropsAndAttentionOfFp32) {
     CropPlan plan16 = plan_crops(bf16.compute(photo, "photo"), photo.cols, photo.rows, crop);
 
     // Per head, on the raw attention: head votes may flip a patch at the threshold.
-    const HeadAttention& a = fp32.last_heads();
-    const HeadAttention& b = bf16.last_heads();
+    const HeadAttention& a = *fp32.last_heads();
+    const HeadAttention& b = *bf16.last_heads();
     ASSERT_EQ(a.values.size(), b.values.size());
     const size_t cells = static_cast<size_t>(a.grid_width) * a.grid_height;
     for (int h = 0; h < a.heads; ++h) {

@@ -1,17 +1,15 @@
-#include "smartcrop/forward_bench.hpp"
+#include "forward_bench.hpp"
 
 #include <chrono>
 
-#include "smartcrop/image_io.hpp"
-
 namespace smartcrop {
 
-ForwardBenchResult bench_forward(AttentionModel& model, const std::vector<std::string>& photos, int input_size,
+ForwardBenchResult bench_forward(AttentionModel& model, const std::vector<cv::Mat>& photos, int input_size,
                                  int repeats) {
   ForwardBenchResult result;
   double total = 0.0;
-  for (const auto& path : photos) {
-    const ModelInput input = prepare_model_input(load_image(path).pixels, input_size, model.info().patch_size);
+  for (const cv::Mat& photo : photos) {
+    const ModelInput input = prepare_model_input(photo, input_size, model.info().patch_size);
     for (int i = 0; i < repeats; ++i) {
       const auto start = std::chrono::steady_clock::now();
       model.forward(input);

@@ -3,7 +3,7 @@
 
 #include <memory>
 
-#include "smartcrop/attention_model.hpp"
+#include "attention_model.hpp"
 #include "smartcrop/backend.hpp"
 
 namespace smartcrop {
@@ -20,8 +20,12 @@ class DinoBackend final : public SaliencyBackend {
   // Shares the loaded model: TorchScript forwards may run on several threads at once.
   std::unique_ptr<SaliencyBackend> fork() const override;
 
+  // Torch's intra-op threads on the calling thread.
+  void use_threads(int threads) override;
   // The per-head attention of the last compute(), for parity checks and dumps.
-  const HeadAttention& last_heads() const { return last_heads_; }
+  const HeadAttention* last_heads() const override { return &last_heads_; }
+  // The model load line, and warnings for random weights, emulated bf16, slow BLAS.
+  BackendReport report() const override;
   const AttentionModel& model() const { return *model_; }
 
  private:

@@ -1,0 +1,158 @@
+"""The DINO backend as a plugin (libsmartcrop_dino.so): the engine links no Torch, a
+model-free run never loads the plugin, a DINO run loads it once, a missing or broken
+plugin is one line and exit 2, and the installed layout finds it. The dynamic loader's
+own log (LD_DEBUG=files, one line per library it opens) says what a run loaded."""
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import BIN, ENGINE, PLUGIN, WITH_DINO, run
+
+
+def needed(binary):
+    dynamic = subprocess.run(["readelf", "-d", str(binary)], capture_output=True, text=True, check=True).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic)
+
+
+def loaded(stderr):
+    """The libraries the dynamic loader opened, from LD_DEBUG=files output."""
+    return re.findall(r"file=(\S+) \[0\];\s+(?:needed|dynamically loaded) by \S+ \[0\]$", stderr, re.MULTILINE)
+
+
+def run_traced(*args, binary=BIN):
+    done = subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True, timeout=300,
+                          env={"LD_DEBUG": "files", "PATH": "/usr/bin:/bin"})
+    libraries = loaded(done.stderr)
+    assert any("libopencv_core" in lib for lib in libraries), "LD_DEBUG gave no loader log"
+    return done, libraries
+
+
+def test_engine_links_no_torch_and_only_the_opencv_it_calls():
+    libs = needed(ENGINE)
+    assert not [lib for lib in libs if lib.startswith(("libtorch", "libc10"))], libs
+    opencv = sorted(lib.split(".so")[0] for lib in libs if lib.startswith("libopencv"))
+    assert opencv == ["libopencv_core", "libopencv_imgcodecs", "libopencv_imgproc", "libopencv_saliency"], opencv
+
+
+@pytest.mark.parametrize("backend", ["saliency", "center"])
+def test_model_free_run_never_loads_the_plugin_or_torch(photo, tmp_path, tiny_model, backend):
+    done, libraries = run_traced(photo(), "--backend", backend, "--model", tiny_model, "--ratio", "16:9",
+                                 "-o", tmp_path / "out.jpg", "-v")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.jpg").exists()
+    assert not [lib for lib in libraries if "smartcrop_dino" in lib or "libtorch" in lib or "libc10" in lib]
+    assert "loaded DINO plugin" not in done.stderr
+
+
+def test_version_loads_no_torch():
+    done, libraries = run_traced("--version")
+    assert done.returncode == 0 and done.stdout.startswith("smartcrop ")
+    assert not [lib for lib in libraries if "smartcrop_dino" in lib or "libtorch" in lib]
+
+
+@pytest.mark.dino
+def test_dino_batch_loads_the_plugin_once(photo, tmp_path, tiny_model):
+    inputs = [photo(f"p{i}.jpg", 320, 240) for i in range(3)]
+    done, libraries = run_traced(*inputs, "--backend", "dino", "--model", tiny_model, "--input-size", "64",
+                                 "--workers", "2", "-o", tmp_path / "out", "-v")
+    assert done.returncode == 0, done.stderr
+    assert len(list((tmp_path / "out").iterdir())) == 3
+    assert [lib for lib in libraries if lib.endswith("libsmartcrop_dino.so")] == [str(PLUGIN.resolve())]
+    assert any("libtorch_cpu" in lib for lib in libraries)
+    assert done.stderr.count("loaded DINO plugin") == 1
+
+
+def lonely_engine(tmp_path):
+    """The launcher and the engine copied to a folder of their own, without the plugin."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    shutil.copy(BIN, folder / "smartcrop")
+    shutil.copy(ENGINE, folder / "smartcrop-engine")
+    return folder
+
+
+def one_error_line(done):
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    return lines[0]
+
+
+@pytest.mark.dino
+def test_missing_plugin_is_one_line_naming_it_and_what_to_install(photo, tmp_path, tiny_model):
+    folder = lonely_engine(tmp_path)
+    for backend in ("dino", "auto"):  # auto finds the model, so it wants DINO too
+        done = subprocess.run([str(folder / "smartcrop"), photo(), "--backend", backend, "--model", str(tiny_model),
+                               "-o", str(tmp_path / "out.jpg")], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done.stderr
+        line = one_error_line(done)
+        assert str(folder / "libsmartcrop_dino.so") in line and "not found" in line, line
+        assert "SMARTCROP_WITH_DINO=ON" in line and "cmake --install" in line, line
+        assert not (tmp_path / "out.jpg").exists()
+    # The built-in saliency needs no plugin.
+    done = subprocess.run([str(folder / "smartcrop"), photo(), "--backend", "saliency", "-o",
+                           str(tmp_path / "out.jpg")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.dino
+def test_broken_plugin_is_one_line_naming_it(photo, tmp_path, tiny_model):
+    folder = lonely_engine(tmp_path)
+    (folder / "libsmartcrop_dino.so").write_bytes(b"\x7fELF but not really a shared library")
+    done = subprocess.run([str(folder / "smartcrop"), photo(), "--backend", "dino", "--model", str(tiny_model),
+                           "--print-box"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    line = one_error_line(done)
+    assert line.startswith(f"error: {folder / 'libsmartcrop_dino.so'}: cannot load the DINO plugin"), line
+    assert done.stdout == ""
+
+
+@pytest.mark.dino
+def test_a_library_that_is_not_the_plugin_is_refused(photo, tmp_path, tiny_model):
+    folder = lonely_engine(tmp_path)
+    ldd = subprocess.run(["ldd", str(ENGINE)], capture_output=True, text=True, check=True).stdout
+    libfmt = re.search(r"libfmt\S* => (\S+)", ldd).group(1)
+    shutil.copy(libfmt, folder / "libsmartcrop_dino.so")
+    done = subprocess.run([str(folder / "smartcrop"), photo(), "--backend", "dino", "--model", str(tiny_model),
+                           "--print-box"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "not a smartcrop DINO plugin" in one_error_line(done)
+
+
+@pytest.mark.dino
+def test_installed_engine_loads_the_installed_plugin(photo, tmp_path, tiny_model):
+    prefix = tmp_path / "prefix"
+    subprocess.run(["cmake", "--install", str(BIN.parent), "--prefix", str(prefix)], check=True,
+                   capture_output=True, timeout=300)
+    installed = prefix / "libexec" / "smartcrop" / "libsmartcrop_dino.so"
+    assert installed.exists()
+    done, libraries = run_traced(photo(), "--backend", "dino", "--model", tiny_model, "--input-size", "64",
+                                 "--print-box", "-v", binary=prefix / "bin" / "smartcrop")
+    assert done.returncode == 0, done.stderr
+    assert [lib for lib in libraries if lib.endswith("libsmartcrop_dino.so")] == [str(installed.resolve())]
+    assert len(done.stdout.split()) == 4
+
+
+@pytest.mark.nodino
+def test_build_without_dino_says_so(photo, tmp_path, tiny_model):
+    assert not PLUGIN.exists()
+    done = run(photo(), "--backend", "dino", "--model", tiny_model, "-o", tmp_path / "out.jpg")
+    assert done.returncode == 2
+    assert "this build has no DINO support" in one_error_line(done)
+    assert not (tmp_path / "out.jpg").exists()
+    # auto passes the model over, says why, and crops with the built-in saliency.
+    done = run(photo(), "--model", tiny_model, "-o", tmp_path / "out.jpg")
+    assert done.returncode == 0, done.stderr
+    assert "no DINO support" in done.stderr and "built-in saliency" in done.stderr
+    assert (tmp_path / "out.jpg").exists()
+
+
+@pytest.mark.nodino
+def test_build_without_dino_installs_no_plugin(tmp_path):
+    prefix = tmp_path / "prefix"
+    subprocess.run(["cmake", "--install", str(BIN.parent), "--prefix", str(prefix)], check=True,
+                   capture_output=True, timeout=300)
+    assert (prefix / "libexec" / "smartcrop" / "smartcrop-engine").exists()
+    assert not list(prefix.rglob("libsmartcrop_dino*"))
+    assert not WITH_DINO
