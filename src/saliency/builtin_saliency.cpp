@@ -7,6 +7,7 @@
 //   - border contrast, squared: colour distance from the photo's edges (the
 //     boundary prior of salient-object detection: edges are mostly background).
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -39,15 +40,47 @@ cv::Mat unit_mean(const cv::Mat& map) {
   return out * (1.0 / mean[0]);
 }
 
+// 8-bit BGR to 8-bit Lab as OpenCV's cvtColor(COLOR_BGR2Lab) encodes it (D65 sRGB;
+// L * 255/100, a + 128, b + 128), within 1-3 units of its table-interpolated
+// result. cvtColor's first Lab call builds its tables in soft-float arithmetic:
+// 120 ms of a single-photo run (docs/PERFORMANCE.md, "Start-up"); this costs
+// ~1 ms on the 120 px image border_contrast uses.
+cv::Mat bgr_to_lab8(const cv::Mat& bgr) {
+  static const std::array<float, 256> linear = [] {
+    std::array<float, 256> table{};
+    for (int i = 0; i < 256; ++i) {
+      const double v = i / 255.0;
+      table[i] = static_cast<float>(v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4));
+    }
+    return table;
+  }();
+  const auto f = [](float t) { return t > 0.008856f ? std::cbrt(t) : 7.787f * t + 16.0f / 116.0f; };
+  cv::Mat lab(bgr.size(), CV_8UC3);
+  for (int y = 0; y < bgr.rows; ++y) {
+    const auto* in = bgr.ptr<cv::Vec3b>(y);
+    auto* out = lab.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < bgr.cols; ++x) {
+      const float b = linear[in[x][0]], g = linear[in[x][1]], r = linear[in[x][2]];
+      const float fx = f((0.412453f * r + 0.357580f * g + 0.180423f * b) / 0.950456f);
+      const float yy = 0.212671f * r + 0.715160f * g + 0.072169f * b;
+      const float fy = f(yy);
+      const float fz = f((0.019334f * r + 0.119193f * g + 0.950227f * b) / 1.088754f);
+      const float lightness = yy > 0.008856f ? 116.0f * fy - 16.0f : 903.3f * yy;
+      out[x] = cv::Vec3b(cv::saturate_cast<uchar>(lightness * 2.55f), cv::saturate_cast<uchar>(500.0f * (fx - fy) + 128.0f),
+                         cv::saturate_cast<uchar>(200.0f * (fy - fz) + 128.0f));
+    }
+  }
+  return lab;
+}
+
 // Colour distance (Lab, in units of the strip's spread) of every pixel from the
 // nearest of the four border strips; squared so that only clear outliers count.
 // Computed at half the analysis size (a region cue: detail does not matter) and
 // scaled back up.
 cv::Mat border_contrast(const cv::Mat& bgr) {
-  cv::Mat half, lab8, lab;
+  cv::Mat half, lab;
   cv::resize(bgr, half, cv::Size(std::max(1, bgr.cols / 2), std::max(1, bgr.rows / 2)), 0, 0, cv::INTER_AREA);
-  cv::cvtColor(half, lab8, cv::COLOR_BGR2Lab);
-  lab8.convertTo(lab, CV_32F);
+  bgr_to_lab8(half).convertTo(lab, CV_32F);
   cv::GaussianBlur(lab, lab, cv::Size(3, 3), 0);
   const int b = std::max(1, std::min(lab.cols, lab.rows) / 12);
   const cv::Rect strips[] = {{0, 0, lab.cols, b},
