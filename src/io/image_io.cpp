@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "codecs.hpp"
 #include "smartcrop/error.hpp"
 
 namespace fs = std::filesystem;
@@ -88,9 +88,11 @@ DecodedImage decode_image(const std::string& path, const std::vector<std::uint8_
   if (!header.complete) throw Error(path, "truncated " + header.format + " file (ends before the end of the image)");
   cv::Mat decoded;
   try {
-    decoded = cv::imdecode(bytes, cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION);
+    decoded = decode_pixels(bytes, header.format);
   } catch (const cv::Exception& e) {
     throw Error(path, std::string("cannot decode image: ") + e.err);
+  } catch (const Error& e) {
+    throw Error(path, "cannot decode image: " + std::string(e.what()));
   }
   if (decoded.empty()) {
     throw Error(path, header.format.empty() ? "cannot decode image (not a JPEG/PNG/WebP/TIFF/BMP)"
@@ -123,25 +125,26 @@ void write_image_atomic(const std::string& path, const cv::Mat& image, const Wri
   if (!is_writable_format(path)) {
     throw Error(path, "unsupported output format '" + ext + "' (use .jpg, .png, .webp, .tif or .bmp)");
   }
-  std::vector<int> params;
   cv::Mat pixels = image;
   if (ext == ".jpg" || ext == ".jpeg" || ext == ".bmp") {
-    params = {cv::IMWRITE_JPEG_QUALITY, options.jpeg_quality};
     if (image.depth() != CV_8U || image.channels() == 4 || image.channels() == 2) pixels = to_bgr8(image);
   } else if (ext == ".webp") {
-    params = {cv::IMWRITE_WEBP_QUALITY, std::clamp(options.jpeg_quality, 1, 100)};
     if (image.depth() != CV_8U || image.channels() == 2) pixels = to_bgr8(image);
   } else if (ext == ".png") {
-    params = {cv::IMWRITE_PNG_COMPRESSION, 3};
     if ((image.depth() != CV_8U && image.depth() != CV_16U) || image.channels() == 2) pixels = to_bgr8(image);
   }
   if (!options.overwrite && fs::exists(path)) throw Error(path, "output exists (use --overwrite or --skip-existing)");
 
   std::vector<std::uint8_t> encoded;
   try {
-    if (!cv::imencode(ext, pixels, encoded, params)) throw Error(path, "cannot encode image");
+    if (!encode_pixels(ext, pixels, std::clamp(options.jpeg_quality, 1, 100), encoded)) {
+      throw Error(path, "cannot encode image");
+    }
   } catch (const cv::Exception& e) {
     throw Error(path, std::string("cannot encode image: ") + e.err);
+  } catch (const Error& e) {
+    if (e.path() == path) throw;
+    throw Error(path, "cannot encode image: " + std::string(e.what()));
   }
 
   fs::path target(path);
