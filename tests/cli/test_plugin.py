@@ -33,7 +33,9 @@ def test_engine_links_no_torch_and_only_the_opencv_it_calls():
     libs = needed(ENGINE)
     assert not [lib for lib in libs if lib.startswith(("libtorch", "libc10"))], libs
     opencv = sorted(lib.split(".so")[0] for lib in libs if lib.startswith("libopencv"))
-    assert opencv == ["libopencv_core", "libopencv_imgcodecs", "libopencv_imgproc", "libopencv_saliency"], opencv
+    # imgcodecs (and with it GDAL, GDCM, OpenEXR) only in libsmartcrop_imgcodecs.so.
+    assert opencv == ["libopencv_core", "libopencv_imgproc", "libopencv_saliency"], opencv
+    assert len(libs) <= 15, libs
 
 
 @pytest.mark.parametrize("backend", ["saliency", "center"])
@@ -156,3 +158,36 @@ def test_build_without_dino_installs_no_plugin(tmp_path):
     assert (prefix / "libexec" / "smartcrop" / "smartcrop-engine").exists()
     assert not list(prefix.rglob("libsmartcrop_dino*"))
     assert not WITH_DINO
+
+
+def test_jpeg_png_webp_need_no_opencv_imgcodecs(photo, tmp_path):
+    import cv2
+    png = tmp_path / "photo.png"
+    cv2.imwrite(str(png), cv2.imread(str(photo())))
+    done, libraries = run_traced(photo(), png, "--backend", "saliency", "--ratio", "1:1", "-o", tmp_path / "out",
+                                 "--name", "{stem}.{ext}_{ratio}.webp")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["photo.jpg_1x1.webp", "photo.png_1x1.webp"]
+    assert not [lib for lib in libraries if "imgcodecs" in lib or "libgdal" in lib], libraries
+
+
+def test_tiff_and_bmp_go_through_the_imgcodecs_plugin(photo, tmp_path):
+    import cv2
+    pixels = cv2.imread(str(photo()))
+    cv2.imwrite(str(tmp_path / "scan.tif"), pixels)
+    cv2.imwrite(str(tmp_path / "old.bmp"), pixels)
+    done, libraries = run_traced(tmp_path / "scan.tif", tmp_path / "old.bmp", "--backend", "saliency", "--ratio",
+                                 "1:1", "-o", tmp_path / "out", "--name", "{stem}_{ratio}.tif")
+    assert done.returncode == 0, done.stderr
+    assert [lib for lib in libraries if lib.endswith("libsmartcrop_imgcodecs.so")] == [
+        str((BIN.parent / "libsmartcrop_imgcodecs.so").resolve())]
+    assert cv2.imread(str(tmp_path / "out" / "scan_1x1.tif")).shape[:2] == (800, 800)
+    # Without the plugin only those photos fail, each with one line; JPEG still works.
+    folder = lonely_engine(tmp_path)
+    done = subprocess.run([str(folder / "smartcrop"), tmp_path / "scan.tif", photo(), "--backend", "saliency",
+                           "--ratio", "1:1", "-o", tmp_path / "out2"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(tmp_path / "scan.tif") in errors[0], done.stderr
+    assert "libsmartcrop_imgcodecs.so: plugin not found" in errors[0], errors[0]
+    assert len(list((tmp_path / "out2").iterdir())) == 1
