@@ -58,6 +58,7 @@ def test_installed_layout_finds_the_engine(tmp_path):
     subprocess.run(["cmake", "--install", str(build), "--prefix", str(prefix)], check=True,
                    capture_output=True, timeout=300)
     assert (prefix / "libexec" / "smartcrop" / "smartcrop-engine").exists()
+    assert (prefix / "libexec" / "smartcrop" / "libsmartcrop_imgcodecs.so").exists()
     done = subprocess.run([str(prefix / "bin" / "smartcrop"), "--version"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr

@@ -156,6 +156,7 @@ def test_build_without_dino_installs_no_plugin(tmp_path):
     subprocess.run(["cmake", "--install", str(BIN.parent), "--prefix", str(prefix)], check=True,
                    capture_output=True, timeout=300)
     assert (prefix / "libexec" / "smartcrop" / "smartcrop-engine").exists()
+    assert (prefix / "libexec" / "smartcrop" / "libsmartcrop_imgcodecs.so").exists()
     assert not list(prefix.rglob("libsmartcrop_dino*"))
     assert not WITH_DINO
 
