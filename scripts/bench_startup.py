@@ -7,6 +7,7 @@ Variants, each timed --rounds times in turn (A B C ... A B C ...), medians repor
   --version                smartcrop --version
   DINO single photo        smartcrop P --ratio 16:9 -o out.jpg --backend dino --model M
   vips smartcrop           vips smartcrop P out.jpg 600 338 --interesting attention
+  DINO batch (check)       smartcrop --from LIST -o DIR --backend dino --model M (--batch-photos copies of P)
 
 for the `before` build (e.g. a build of main) and the `after` one. P is a generated
 800x600 JPEG; M a random-weight ViT-S/16 (tests/export_test_models.py or
@@ -30,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ab_time import run_once  # noqa: E402
 
 
-def make_photo(path):
+def make_photo(path, seed=0):
     """An 800x600 JPEG: a textured disc off centre on a noisy background."""
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[:600, :800]
     image = np.clip(np.full((600, 800, 3), (90, 110, 100)) + rng.normal(0, 6, (600, 800, 3)), 0, 255)
     disc = (xx - 300) ** 2 + (yy - 250) ** 2 < 80 ** 2
@@ -55,6 +56,7 @@ def main():
     parser.add_argument("--model", default="build/test-models/vits16_random.pt", help="TorchScript ViT-S/16")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--work", default="/tmp/smartcrop-startup")
+    parser.add_argument("--batch-photos", type=int, default=6, help="photos of the DINO batch check (0: none)")
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -65,12 +67,20 @@ def main():
         raise SystemExit(f"{model}: no model (run /usr/bin/python3 tests/export_test_models.py build/test-models)")
 
     crop = f"{photo} --ratio 16:9 -o {work}/out.jpg --overwrite -q"
+    batch_list = work / "batch.txt"
+    batch_photos = [work / f"batch_{i}.jpg" for i in range(args.batch_photos)]
+    for i, path in enumerate(batch_photos):
+        make_photo(path, seed=i + 1)
+    batch_list.write_text("".join(f"{path}\n" for path in batch_photos))
     variants = []
     for label, folder in (("before", args.before), ("after", args.after)):
         exe = launcher(folder).resolve()
         variants += [(f"{label}: model-free single photo", f"{exe} {crop} --backend saliency"),
                      (f"{label}: --version", f"{exe} --version"),
                      (f"{label}: DINO single photo", f"{exe} {crop} --backend dino --model {model}")]
+        if batch_photos:
+            variants.append((f"{label}: DINO batch of {len(batch_photos)}",
+                             f"{exe} --from {batch_list} -o {work}/batch_out --overwrite -q --backend dino --model {model}"))
     if shutil.which("vips"):
         variants.append(("vips smartcrop (libvips)", f"vips smartcrop {photo} {work}/vips.jpg 600 338 --interesting attention"))
     else:
@@ -92,7 +102,8 @@ def main():
               f"{statistics.median(r['user'] for r in rows):.3f} | "
               f"{statistics.median(r['faults'] for r in rows):.0f} | {statistics.median(r['rss_mb'] for r in rows):.0f} |")
     print()
-    for what in ("model-free single photo", "--version", "DINO single photo"):
+    for what in ["model-free single photo", "--version", "DINO single photo"] + (
+            [f"DINO batch of {len(batch_photos)}"] if batch_photos else []):
         print(f"{what}: after/before {median[f'after: {what}'] / median[f'before: {what}']:.2f}")
     free = median["after: model-free single photo"]
     vips = median.get("vips smartcrop (libvips)")

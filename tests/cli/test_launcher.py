@@ -5,6 +5,8 @@ the engine's choice of Torch kernels, which the user's ATEN_CPU_CAPABILITY overr
 import shutil
 import subprocess
 
+import pytest
+
 from conftest import BIN, run
 
 
