@@ -21,25 +21,33 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 from pathlib import Path
-
-import cv2
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ab_time import run_once  # noqa: E402
 
-
-def make_photo(path, seed=0):
-    """An 800x600 JPEG: a textured disc off centre on a noisy background."""
+# Run in a child process: with numpy and OpenCV imported here, every timed child would
+# start as a fork of a large process and report its size as its peak RSS.
+MAKE_PHOTOS = """
+import sys
+import cv2
+import numpy as np
+for seed, path in enumerate(sys.argv[1:]):
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[:600, :800]
     image = np.clip(np.full((600, 800, 3), (90, 110, 100)) + rng.normal(0, 6, (600, 800, 3)), 0, 255)
-    disc = (xx - 300) ** 2 + (yy - 250) ** 2 < 80 ** 2
+    disc = (xx - 300 - 20 * seed) ** 2 + (yy - 250) ** 2 < 80 ** 2
     image[disc & (((xx // 8 + yy // 8) % 2) == 0)] = (20, 30, 240)
     image[disc & (((xx // 8 + yy // 8) % 2) == 1)] = (240, 250, 255)
-    assert cv2.imwrite(str(path), image.astype(np.uint8))
+    assert cv2.imwrite(path, image.astype(np.uint8))
+"""
+
+
+def make_photos(paths):
+    """800x600 JPEGs: a textured disc off centre on a noisy background."""
+    subprocess.run(["/usr/bin/python3", "-c", MAKE_PHOTOS, *map(str, paths)], check=True)
 
 
 def launcher(folder):
@@ -61,7 +69,6 @@ def main():
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     photo = work / "photo_800x600.jpg"
-    make_photo(photo)
     model = Path(args.model).resolve()
     if not model.is_file():
         raise SystemExit(f"{model}: no model (run /usr/bin/python3 tests/export_test_models.py build/test-models)")
@@ -69,8 +76,7 @@ def main():
     crop = f"{photo} --ratio 16:9 -o {work}/out.jpg --overwrite -q"
     batch_list = work / "batch.txt"
     batch_photos = [work / f"batch_{i}.jpg" for i in range(args.batch_photos)]
-    for i, path in enumerate(batch_photos):
-        make_photo(path, seed=i + 1)
+    make_photos([photo, *batch_photos])
     batch_list.write_text("".join(f"{path}\n" for path in batch_photos))
     variants = []
     for label, folder in (("before", args.before), ("after", args.after)):
