@@ -40,6 +40,13 @@ void check_name_template(std::string_view name_template) {
     }
     pos = close + 1;
   }
+  // The last part names the file: one that is empty, "." or ".." would name a folder
+  // (checked with {dir} empty, as it is for photos at the top of the input folder).
+  std::string last = text.substr(text.find_last_of('/') + 1);
+  for (std::size_t at; (at = last.find("{dir}")) != std::string::npos;) last.erase(at, 5);
+  if (last.empty() || last == "." || last == "..") {
+    throw std::invalid_argument("--name '" + text + "': must end in a file name, e.g. {stem}_{ratio}.{ext}");
+  }
 }
 
 std::string expand_name(std::string_view name_template, const InputFile& input, const std::string& ratio_label) {
@@ -47,7 +54,10 @@ std::string expand_name(std::string_view name_template, const InputFile& input, 
   std::string ext = in.extension().string();
   ext = ext.empty() ? "jpg" : ext.substr(1);
   if (!is_writable_format("x." + ext)) ext = "png";
-  const std::string values[] = {in.stem().string(), ext, ratio_label, input.relative_dir};
+  std::string stem = in.stem().string();
+  // "...jpg" has the stem "..": as a folder it would lead out of the output folder.
+  if (stem == "." || stem == "..") stem.assign(stem.size(), '_');
+  const std::string values[] = {stem, ext, ratio_label, input.relative_dir};
 
   std::string out;
   const std::string text(name_template);

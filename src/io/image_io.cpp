@@ -112,12 +112,6 @@ DecodedImage load_image(const std::string& path, const LoadOptions& options) {
   return decode_image(path, read_file(path), options);
 }
 
-bool is_writable_format(const std::string& path) {
-  static const char* const kExtensions[] = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"};
-  const std::string ext = lower_extension(path);
-  return std::any_of(std::begin(kExtensions), std::end(kExtensions), [&](const char* e) { return ext == e; });
-}
-
 void write_image_atomic(const std::string& path, const cv::Mat& image, const WriteOptions& options) {
   const std::string ext = lower_extension(path);
   if (!is_writable_format(path)) {
