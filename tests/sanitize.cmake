@@ -5,7 +5,11 @@
 set(SMARTCROP_SANITIZE_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 
 # Everything but the TorchScript model and the code that drives it.
-set(SANITIZED_SOURCES ${SMARTCROP_GEOMETRY_SOURCES} ${SMARTCROP_CORE_SOURCES})
+set(SANITIZED_SOURCES)
+foreach(source ${SMARTCROP_GEOMETRY_SOURCES} ${SMARTCROP_CORE_SOURCES})
+  get_filename_component(source ${source} ABSOLUTE BASE_DIR ${CMAKE_SOURCE_DIR})
+  list(APPEND SANITIZED_SOURCES ${source})
+endforeach()
 list(FILTER SANITIZED_SOURCES EXCLUDE REGEX
   "/src/(model/.*|saliency/(dino_backend|backend_factory)|batch/(pipeline|runner|requests|forward_bench))\\.cpp$")
 add_library(smartcrop_sanitized STATIC ${SANITIZED_SOURCES})
