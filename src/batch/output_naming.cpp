@@ -40,12 +40,21 @@ void check_name_template(std::string_view name_template) {
     }
     pos = close + 1;
   }
-  // The last part names the file: one that is empty, "." or ".." would name a folder
-  // (checked with {dir} empty, as it is for photos at the top of the input folder).
-  std::string last = text.substr(text.find_last_of('/') + 1);
-  for (std::size_t at; (at = last.find("{dir}")) != std::string::npos;) last.erase(at, 5);
-  if (last.empty() || last == "." || last == "..") {
-    throw std::invalid_argument("--name '" + text + "': must end in a file name, e.g. {stem}_{ratio}.{ext}");
+  // Each part is checked with {dir} empty, as it is for photos at the top of the input
+  // folder: no part may lead out of the output folder, and the last names the file.
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t slash = text.find('/', begin);
+    std::string part = text.substr(begin, slash == std::string::npos ? std::string::npos : slash - begin);
+    for (std::size_t at; (at = part.find("{dir}")) != std::string::npos;) part.erase(at, 5);
+    if (part == "..") throw std::invalid_argument("--name '" + text + "': must stay inside the output folder (no '..')");
+    if (slash == std::string::npos) {
+      if (part.empty() || part == ".") {
+        throw std::invalid_argument("--name '" + text + "': must end in a file name, e.g. {stem}_{ratio}.{ext}");
+      }
+      break;
+    }
+    begin = slash + 1;
   }
 }
 

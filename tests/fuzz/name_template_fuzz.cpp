@@ -2,7 +2,7 @@
 // The input is four lines: the template, the input's path, its folder relative to
 // the input folder (as a folder walk makes it: relative, no ".."), and a --ratio.
 // A template that passes the check must name a file inside the output folder for
-// every such input: a relative path, not escaping with "..", and not a folder.
+// every such input: a relative path without "..", and not a folder.
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -64,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const fs::path name = smartcrop::expand_name(name_template, input, ratio_label);
   if (name.is_absolute()) std::abort();
-  if (!has_dot_dot(fs::path(name_template)) && has_dot_dot(name)) std::abort();
+  if (has_dot_dot(name)) std::abort();
   const fs::path last = name.filename();
   if (last.empty() || last == "." || last == "..") std::abort();
   return 0;
