@@ -13,7 +13,8 @@ endforeach()
 list(FILTER SANITIZED_SOURCES EXCLUDE REGEX
   "/src/(model/.*|saliency/(dino_backend|backend_factory)|batch/(pipeline|runner|requests|forward_bench))\\.cpp$")
 add_library(smartcrop_sanitized STATIC ${SANITIZED_SOURCES})
-target_include_directories(smartcrop_sanitized PUBLIC ${CMAKE_SOURCE_DIR}/include ${OpenCV_INCLUDE_DIRS})
+target_include_directories(smartcrop_sanitized PUBLIC ${CMAKE_SOURCE_DIR}/include ${OpenCV_INCLUDE_DIRS}
+  PRIVATE ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(smartcrop_sanitized PUBLIC ${OpenCV_LIBS} spdlog::spdlog nlohmann_json::nlohmann_json)
 target_compile_options(smartcrop_sanitized PUBLIC ${SMARTCROP_SANITIZE_FLAGS})
 target_link_options(smartcrop_sanitized PUBLIC ${SMARTCROP_SANITIZE_FLAGS})
