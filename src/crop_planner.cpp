@@ -23,11 +23,37 @@ CropChoice mass_choice(const ScoreMap& score, WindowSize size, int width, int he
   return choice;
 }
 
+// The same window geometry as mass_choice, chosen by the learned score. A
+// backend without its own evidence (DINO, centre) lends its attention map as
+// every content cue; it has no edge map, so the border-cut terms on edges are 0.
+CropChoice learned_choice(const SaliencyResult& saliency, WindowSize size, int width, int height,
+                          const WindowModel& model) {
+  const ScoreMap& map = saliency.attention;
+  const int map_w = static_cast<int>(std::lround(size.width / map.scale_x));
+  const int map_h = static_cast<int>(std::lround(size.height / map.scale_y));
+  LearnedWindow found;
+  if (saliency.evidence.saliency.empty()) {
+    WindowEvidence evidence;
+    evidence.saliency = map;
+    evidence.gate = top_share_concentration(map);
+    found = find_learned_window(evidence, model, map_w, map_h);
+  } else {
+    found = find_learned_window(saliency.evidence, model, map_w, map_h);
+  }
+  CropChoice choice;
+  const double cx = (found.x + found.width / 2.0) * map.scale_x;
+  const double cy = (found.y + found.height / 2.0) * map.scale_y;
+  choice.box = center_window_on(cx, cy, size, width, height);
+  choice.confidence = found.share;
+  return choice;
+}
+
 }  // namespace
 
 Strategy resolve_strategy(Strategy requested, const std::string& backend_name) {
   if (requested != Strategy::Auto) return requested;
-  return backend_name == "dino" ? Strategy::Peak : Strategy::Mass;
+  if (backend_name == "dino") return Strategy::Peak;
+  return backend_name == "saliency" ? Strategy::Learned : Strategy::Mass;
 }
 
 CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropParams& params) {
@@ -46,6 +72,10 @@ CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropPa
     const WindowSize size = largest_window(width, height, ratio.value());
     if (params.strategy == Strategy::Mass) {
       choice = mass_choice(score, size, width, height, params.mass);
+      choice.ratio = ratio;
+    } else if (params.strategy == Strategy::Learned) {
+      if (!params.window_model) throw Error("", "learned strategy without a window model");
+      choice = learned_choice(plan.saliency, size, width, height, *params.window_model);
       choice.ratio = ratio;
     } else {
       choice.box = center_window_on(plan.peak_x, plan.peak_y, size, width, height);

@@ -1,0 +1,210 @@
+#include "smartcrop/learned_window.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+
+namespace smartcrop {
+
+namespace {
+
+constexpr double kTie = 1e-9;
+constexpr double kTopShare = 0.2;  // the same concentration as the built-in backend's cues
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+}  // namespace
+
+WindowFeature parse_window_feature(const std::string& name) {
+  WindowFeature f;
+  std::string rest = name;
+  if (starts_with(rest, "gate*")) {
+    f.modifier = WindowFeature::Modifier::Gate;
+    rest = rest.substr(5);
+  } else if (starts_with(rest, "doubt*")) {
+    f.modifier = WindowFeature::Modifier::Doubt;
+    rest = rest.substr(6);
+  }
+  if (starts_with(rest, "share:") && rest.size() > 6) {
+    f.base = WindowFeature::Base::Share;
+    f.cue = rest.substr(6);
+  } else if (rest == "cut_edges") {
+    f.base = WindowFeature::Base::CutEdges;
+  } else if (rest == "cut_saliency") {
+    f.base = WindowFeature::Base::CutSaliency;
+  } else if (rest == "offset_x2") {
+    f.base = WindowFeature::Base::OffsetX2;
+  } else if (rest == "offset_y2") {
+    f.base = WindowFeature::Base::OffsetY2;
+  } else {
+    throw std::invalid_argument("unknown window feature '" + name +
+                                "' (expected [gate*|doubt*]share:CUE, cut_edges, cut_saliency, offset_x2, offset_y2)");
+  }
+  return f;
+}
+
+WindowModel make_window_model(const std::vector<std::string>& names, const std::vector<double>& weights,
+                              const std::vector<double>& scales) {
+  if (names.empty() || names.size() != weights.size() || names.size() != scales.size()) {
+    throw std::invalid_argument("window model needs as many weights and scales as features (and at least one)");
+  }
+  WindowModel model;
+  model.feature_names = names;
+  model.weights = weights;
+  model.scales = scales;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!(scales[i] > 0.0)) throw std::invalid_argument("window model: scale of '" + names[i] + "' must be > 0");
+    model.features.push_back(parse_window_feature(names[i]));
+  }
+  return model;
+}
+
+WindowScorer::WindowScorer(const WindowEvidence& evidence, const WindowModel& model, int width, int height)
+    : model_(model),
+      gate_(std::clamp(evidence.gate, 0.0, 1.0)),
+      map_w_(evidence.saliency.width),
+      map_h_(evidence.saliency.height),
+      width_(std::clamp(width, 1, std::max(1, evidence.saliency.width))),
+      height_(std::clamp(height, 1, std::max(1, evidence.saliency.height))),
+      band_(std::max(1, (std::min(width_, height_) + 16) / 32)),
+      saliency_table_(evidence.saliency),
+      edge_table_(evidence.edges.empty() ? ScoreMap(1, 1) : evidence.edges),
+      has_edges_(!evidence.edges.empty()) {
+  if (evidence.saliency.empty()) throw std::invalid_argument("window evidence without a saliency map");
+  const double area = static_cast<double>(map_w_) * map_h_;
+  saliency_mean_ = saliency_table_.total() / area;
+  edge_mean_ = has_edges_ ? edge_table_.total() / area : 0.0;
+  // A cue the backend lacks (DINO has no OpenCV cues) is its combined map.
+  for (const WindowFeature& f : model.features) {
+    const ScoreMap* map = &evidence.saliency;
+    if (f.base == WindowFeature::Base::Share) {
+      for (std::size_t c = 0; c < evidence.cue_names.size(); ++c)
+        if (evidence.cue_names[c] == f.cue) map = &evidence.cues[c];
+      if (map->width != map_w_ || map->height != map_h_) throw std::invalid_argument("cue '" + f.cue + "' has another size");
+    }
+    cue_tables_.emplace_back(f.base == WindowFeature::Base::Share ? *map : ScoreMap(1, 1));
+    cue_totals_.push_back(cue_tables_.back().total());
+  }
+  if (has_edges_ && (evidence.edges.width != map_w_ || evidence.edges.height != map_h_)) {
+    throw std::invalid_argument("edge map has another size");
+  }
+}
+
+// Mean density of the bands just inside those of the window's borders that lie
+// inside the photo (a border on the photo's edge cuts nothing), in units of the
+// map's mean: 1 on a flat map wherever the window is; 0 if no border is inside.
+double WindowScorer::cut(const SummedAreaTable& table, double mean, int x, int y) const {
+  if (!(mean > 0.0)) return 0.0;
+  const int bx = std::min(band_, width_), by = std::min(band_, height_);
+  const double side = static_cast<double>(bx) * height_, top = static_cast<double>(width_) * by;
+  double sum = 0.0;
+  int borders = 0;
+  auto add = [&](bool inside, double band_sum, double area) {
+    if (!inside) return;
+    sum += band_sum / area;
+    ++borders;
+  };
+  add(x > 0, table.sum(x, y, x + bx, y + height_), side);
+  add(x + width_ < map_w_, table.sum(x + width_ - bx, y, x + width_, y + height_), side);
+  add(y > 0, table.sum(x, y, x + width_, y + by), top);
+  add(y + height_ < map_h_, table.sum(x, y + height_ - by, x + width_, y + height_), top);
+  return borders > 0 ? sum / (borders * mean) : 0.0;
+}
+
+double WindowScorer::feature(std::size_t i, int x, int y) const {
+  const WindowFeature& f = model_.features[i];
+  double value = 0.0;
+  switch (f.base) {
+    case WindowFeature::Base::Share: {
+      const double total = cue_totals_[i];
+      value = total > 0.0 ? cue_tables_[i].sum(x, y, x + width_, y + height_) / total : 0.0;
+      break;
+    }
+    case WindowFeature::Base::CutEdges:
+      value = has_edges_ ? cut(edge_table_, edge_mean_, x, y) : 0.0;
+      break;
+    case WindowFeature::Base::CutSaliency:
+      value = cut(saliency_table_, saliency_mean_, x, y);
+      break;
+    case WindowFeature::Base::OffsetX2: {
+      const double fx = (2.0 * x - (positions_x() - 1)) * 0.5 / map_w_;
+      value = fx * fx;
+      break;
+    }
+    case WindowFeature::Base::OffsetY2: {
+      const double fy = (2.0 * y - (positions_y() - 1)) * 0.5 / map_h_;
+      value = fy * fy;
+      break;
+    }
+  }
+  if (f.modifier == WindowFeature::Modifier::Gate) value *= gate_;
+  if (f.modifier == WindowFeature::Modifier::Doubt) value *= 1.0 - gate_;
+  return value;
+}
+
+std::vector<double> WindowScorer::features(int x, int y) const {
+  std::vector<double> out(model_.features.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = feature(i, x, y);
+  return out;
+}
+
+double WindowScorer::score(int x, int y) const {
+  double s = 0.0;
+  for (std::size_t i = 0; i < model_.features.size(); ++i) s += model_.weights[i] * feature(i, x, y) / model_.scales[i];
+  return s;
+}
+
+double WindowScorer::saliency_share(int x, int y) const {
+  const double total = saliency_table_.total();
+  return total > 0.0 ? std::clamp(saliency_table_.sum(x, y, x + width_, y + height_) / total, 0.0, 1.0) : 0.0;
+}
+
+LearnedWindow find_learned_window(const WindowEvidence& evidence, const WindowModel& model, int width, int height,
+                                  const PositionRange& allowed) {
+  const WindowScorer scorer(evidence, model, width, height);
+  const int nx = scorer.positions_x(), ny = scorer.positions_y();
+  const int x0 = std::clamp(allowed.x_min, 0, nx - 1), y0 = std::clamp(allowed.y_min, 0, ny - 1);
+  const int x1 = allowed.x_max < 0 ? nx - 1 : std::clamp(allowed.x_max, x0, nx - 1);
+  const int y1 = allowed.y_max < 0 ? ny - 1 : std::clamp(allowed.y_max, y0, ny - 1);
+  std::vector<double> scores;
+  scores.reserve(static_cast<std::size_t>(x1 - x0 + 1) * (y1 - y0 + 1));
+  double top = -1e300;
+  for (int y = y0; y <= y1; ++y)
+    for (int x = x0; x <= x1; ++x) {
+      scores.push_back(scorer.score(x, y));
+      top = std::max(top, scores.back());
+    }
+  // The tie rule does not depend on the scan order: the most central among the
+  // windows within kTie of the best, then the first in row-major order.
+  LearnedWindow best{x0, y0, scorer.width(), scorer.height(), 0.0, 0.0};
+  long long best_dist = -1;
+  std::size_t k = 0;
+  for (int y = y0; y <= y1; ++y) {
+    const long long dy = 2LL * y - (ny - 1);
+    for (int x = x0; x <= x1; ++x, ++k) {
+      const long long dx = 2LL * x - (nx - 1);
+      const long long dist = dx * dx + dy * dy;
+      if (scores[k] < top - kTie || (best_dist >= 0 && dist >= best_dist)) continue;
+      best_dist = dist;
+      best.x = x;
+      best.y = y;
+      best.score = scores[k];
+    }
+  }
+  best.share = scorer.saliency_share(best.x, best.y);
+  return best;
+}
+
+double top_share_concentration(const ScoreMap& map) {
+  std::vector<float> values(map.values);
+  const double total = map.total();
+  if (values.empty() || !(total > 0.0)) return 0.0;
+  const auto top = static_cast<std::ptrdiff_t>(std::max<std::size_t>(1, static_cast<std::size_t>(values.size() * kTopShare)));
+  std::nth_element(values.begin(), values.begin() + top - 1, values.end(), std::greater<float>());
+  double top_sum = 0.0;
+  for (auto it = values.begin(); it != values.begin() + top; ++it) top_sum += *it;
+  const double share = top_sum / total;
+  return share * share;
+}
+
+}  // namespace smartcrop
