@@ -168,3 +168,21 @@ def iou(boxes, gt):
     inter = ix * iy
     union = boxes[:, 2] * boxes[:, 3] + gt[2] * gt[3] - inter
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
+def pairwise_iou(windows):
+    """IoU of every pair of candidate windows (all one size), map pixels."""
+    dx = np.abs(windows.x[:, None] - windows.x[None, :])
+    dy = np.abs(windows.y[:, None] - windows.y[None, :])
+    inter = np.clip(windows.ww - dx, 0, None) * np.clip(windows.wh - dy, 0, None)
+    area = float(windows.ww) * windows.wh
+    return inter / (2.0 * area - inter)
+
+
+def expected_iou_position(windows, score):
+    """Index of the window with the highest expected IoU with the model's choice
+    when positions are drawn with probability softmax(score): the peak when the
+    model is sure, the middle of the plausible positions when it is not."""
+    p = np.exp(score - score.max())
+    p = p / p.sum()
+    return best_position(windows, pairwise_iou(windows) @ p)

@@ -34,9 +34,16 @@ WindowModel load_window_model(const std::string& path) {
   if (!in) throw Error(path, "cannot open window model (made by scripts/fit_window_model.py)");
   try {
     const nlohmann::json doc = nlohmann::json::parse(in);
-    return make_window_model(doc.at("features").get<std::vector<std::string>>(),
-                             doc.at("weights").get<std::vector<double>>(),
-                             doc.at("scales").get<std::vector<double>>());
+    WindowModel model = make_window_model(doc.at("features").get<std::vector<std::string>>(),
+                                          doc.at("weights").get<std::vector<double>>(),
+                                          doc.at("scales").get<std::vector<double>>());
+    const std::string decision = doc.value("decision", "argmax");
+    if (decision == "expected_iou") {
+      model.decision = WindowDecision::ExpectedIou;
+    } else if (decision != "argmax") {
+      throw Error(path, "bad window model: decision '" + decision + "' (expected argmax or expected_iou)");
+    }
+    return model;
   } catch (const nlohmann::json::exception& e) {
     throw Error(path, std::string("bad window model: ") + e.what());
   } catch (const std::invalid_argument& e) {

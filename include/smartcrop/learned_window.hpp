@@ -36,7 +36,15 @@ struct WindowFeature {
 // "cut_saliency", "offset_x2" or "offset_y2". Throws std::invalid_argument.
 WindowFeature parse_window_feature(const std::string& name);
 
+// How the window is picked from the scores. Argmax: the best score.
+// ExpectedIou: read the scores as a softmax over positions (the fit's own
+// model) and take the window with the highest expected IoU with a draw from
+// it: the peak when the scores single one out, the middle of the plausible
+// positions when they do not (a confidence gate with no constant of its own).
+enum class WindowDecision { Argmax, ExpectedIou };
+
 struct WindowModel {
+  WindowDecision decision = WindowDecision::Argmax;
   std::vector<std::string> feature_names;
   std::vector<WindowFeature> features;  // parsed from feature_names
   std::vector<double> weights;          // score = sum of weight * feature / scale
@@ -98,9 +106,11 @@ class WindowScorer {
   double saliency_mean_, edge_mean_;
 };
 
-// Returns the window of width x height with the highest model score among
-// `allowed` positions (clamped to the map; an empty range means every position).
-// Ties (within 1e-9) go to the most central window, then the first in row-major order.
+// Returns the window of width x height chosen by the model among `allowed`
+// positions (clamped to the map; the default range means every position): the
+// highest score, or the highest expected IoU (model.decision). Ties (within
+// 1e-9) go to the most central window, then the first in row-major order.
+// `score` of the result is the model score either way.
 LearnedWindow find_learned_window(const WindowEvidence& evidence, const WindowModel& model, int width, int height,
                                   const PositionRange& allowed = {});
 

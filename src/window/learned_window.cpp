@@ -1,6 +1,8 @@
 #include "smartcrop/learned_window.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <stdexcept>
 
@@ -12,6 +14,31 @@ constexpr double kTie = 1e-9;
 constexpr double kTopShare = 0.2;  // the same concentration as the built-in backend's cues
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+// For each position (row-major over a range `cols` wide), the expected IoU of
+// its window with one drawn from softmax(scores); all windows are w x h.
+std::vector<double> expected_iou(const std::vector<double>& scores, int cols, double top, int w, int h) {
+  const std::size_t n = scores.size();
+  std::vector<double> p(n);
+  double total = 0.0;
+  for (std::size_t k = 0; k < n; ++k) total += p[k] = std::exp(scores[k] - top);
+  for (double& v : p) v /= total;
+  const double area = static_cast<double>(w) * h;
+  std::vector<double> expected(n, 0.0);
+  for (std::size_t j = 0; j < n; ++j) {
+    const long long xj = static_cast<long long>(j) % cols, yj = static_cast<long long>(j) / cols;
+    double sum = 0.0;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (p[k] == 0.0) continue;
+      const long long dx = std::llabs(xj - static_cast<long long>(k) % cols);
+      const long long dy = std::llabs(yj - static_cast<long long>(k) / cols);
+      const double inter = static_cast<double>(std::max(0LL, w - dx)) * static_cast<double>(std::max(0LL, h - dy));
+      sum += inter / (2.0 * area - inter) * p[k];
+    }
+    expected[j] = sum;
+  }
+  return expected;
+}
 
 }  // namespace
 
@@ -174,6 +201,10 @@ LearnedWindow find_learned_window(const WindowEvidence& evidence, const WindowMo
       scores.push_back(scorer.score(x, y));
       top = std::max(top, scores.back());
     }
+  const int cols = x1 - x0 + 1;
+  std::vector<double> choice = scores;
+  if (model.decision == WindowDecision::ExpectedIou) choice = expected_iou(scores, cols, top, scorer.width(), scorer.height());
+  top = *std::max_element(choice.begin(), choice.end());
   // The tie rule does not depend on the scan order: the most central among the
   // windows within kTie of the best, then the first in row-major order.
   LearnedWindow best{x0, y0, scorer.width(), scorer.height(), 0.0, 0.0};
@@ -184,7 +215,7 @@ LearnedWindow find_learned_window(const WindowEvidence& evidence, const WindowMo
     for (int x = x0; x <= x1; ++x, ++k) {
       const long long dx = 2LL * x - (nx - 1);
       const long long dist = dx * dx + dy * dy;
-      if (scores[k] < top - kTie || (best_dist >= 0 && dist >= best_dist)) continue;
+      if (choice[k] < top - kTie || (best_dist >= 0 && dist >= best_dist)) continue;
       best_dist = dist;
       best.x = x;
       best.y = y;
