@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def batch(binary, photos, flags):
     """Returns (median backend ms, wall ms per photo) of one batch run over photos."""
     cmd = ["taskset", "-c", "0", binary, "--backend", "saliency", "--json", "--dry-run", "--quiet",
-           "--ratio", "16:9,4:5,1:1", *flags.split(), *photos]
+           *flags.split(), "--ratio", "16:9,4:5,1:1", "--", *photos]
     start = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     wall = time.perf_counter() - start
