@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <stdexcept>
 
@@ -145,4 +146,56 @@ TEST(LearnedWindow, ConcentrationOfFlatAndPeakedMaps) {
   peak.at(3, 3) = 1.0f;
   EXPECT_NEAR(top_share_concentration(peak), 1.0, 1e-9);
   EXPECT_EQ(top_share_concentration(ScoreMap(4, 4)), 0.0);
+}
+
+TEST(LearnedWindow, ExpectedIouMovesLessWhenTheEvidenceIsWeak) {
+  // A faint left-to-right gradient: the argmax runs to the far edge; the
+  // expected-IoU decision, with plausible positions spread out, stops short.
+  ScoreMap faint(100, 20);
+  for (int y = 0; y < 20; ++y)
+    for (int x = 0; x < 100; ++x) faint.at(x, y) = 1.0f + 0.01f * x;
+  WindowModel model = make_window_model({"share:fine"}, {1.0}, {0.05});
+  EXPECT_EQ(find_learned_window(single_map_evidence(faint, 0.5), model, 40, 20).x, 60);
+  model.decision = WindowDecision::ExpectedIou;
+  const int moved = find_learned_window(single_map_evidence(faint, 0.5), model, 40, 20).x;
+  EXPECT_GT(moved, 30);
+  EXPECT_LT(moved, 56);
+  // A clear subject at the left end: both decisions go to it.
+  ScoreMap one(100, 20);
+  for (int y = 0; y < 20; ++y)
+    for (int x = 0; x < 8; ++x) one.at(x, y) = 1.0f;
+  EXPECT_EQ(find_learned_window(single_map_evidence(one, 0.5), model, 40, 20).x, 0);
+}
+
+TEST(LearnedWindow, ExpectedIouEqualsItsDefinition) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> value(0.0f, 1.0f);
+  for (int trial = 0; trial < 20; ++trial) {
+    ScoreMap map(9 + trial % 9, 6 + trial % 5);
+    for (float& v : map.values) v = value(rng) * value(rng);
+    const WindowEvidence ev = single_map_evidence(map, value(rng));
+    WindowModel model = full_model(3.0, -1.0, -0.5, -0.2, -0.2);
+    model.decision = WindowDecision::ExpectedIou;
+    const int w = 2 + trial % (map.width - 2), h = 1 + trial % map.height;
+    const int nx = map.width - w + 1, ny = map.height - h + 1;
+    std::vector<double> p;
+    double top = -1e300, total = 0.0;
+    for (int y = 0; y < ny; ++y)
+      for (int x = 0; x < nx; ++x) top = std::max(top, brute_score(ev, model, w, h, x, y));
+    for (int y = 0; y < ny; ++y)
+      for (int x = 0; x < nx; ++x) total += p.emplace_back(std::exp(brute_score(ev, model, w, h, x, y) - top));
+    double best = -1.0;
+    std::vector<double> expected;
+    for (int j = 0; j < nx * ny; ++j) {
+      double e = 0.0;
+      for (int k = 0; k < nx * ny; ++k) {
+        const double iw = std::max(0, w - std::abs(j % nx - k % nx)), ih = std::max(0, h - std::abs(j / nx - k / nx));
+        e += iw * ih / (2.0 * w * h - iw * ih) * p[k] / total;
+      }
+      expected.push_back(e);
+      best = std::max(best, e);
+    }
+    const LearnedWindow found = find_learned_window(ev, model, w, h);
+    EXPECT_NEAR(expected[static_cast<std::size_t>(found.y * nx + found.x)], best, 1e-9) << "trial " << trial;
+  }
 }
