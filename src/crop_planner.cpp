@@ -1,6 +1,7 @@
 #include "smartcrop/crop_planner.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include "smartcrop/error.hpp"
 
@@ -23,23 +24,23 @@ CropChoice mass_choice(const ScoreMap& score, WindowSize size, int width, int he
   return choice;
 }
 
-// The same window geometry as mass_choice, chosen by the learned score. A
-// backend without its own evidence (DINO, centre) lends its attention map as
+// The tables of the learned window for one photo, built once for all its ratios.
+// A backend without its own evidence (DINO, centre) lends its attention map as
 // every content cue; it has no edge map, so the border-cut terms on edges are 0.
-CropChoice learned_choice(const SaliencyResult& saliency, WindowSize size, int width, int height,
+WindowTables learned_tables(const SaliencyResult& saliency) {
+  if (!saliency.evidence.saliency.empty()) return WindowTables(saliency.evidence);
+  WindowEvidence evidence;
+  evidence.saliency = saliency.attention;
+  evidence.gate = top_share_concentration(saliency.attention);
+  return WindowTables(evidence);
+}
+
+// The same window geometry as mass_choice, chosen by the learned model.
+CropChoice learned_choice(const WindowTables& tables, const ScoreMap& map, WindowSize size, int width, int height,
                           const WindowModel& model) {
-  const ScoreMap& map = saliency.attention;
   const int map_w = static_cast<int>(std::lround(size.width / map.scale_x));
   const int map_h = static_cast<int>(std::lround(size.height / map.scale_y));
-  LearnedWindow found;
-  if (saliency.evidence.saliency.empty()) {
-    WindowEvidence evidence;
-    evidence.saliency = map;
-    evidence.gate = top_share_concentration(map);
-    found = find_learned_window(evidence, model, map_w, map_h);
-  } else {
-    found = find_learned_window(saliency.evidence, model, map_w, map_h);
-  }
+  const LearnedWindow found = find_learned_window(tables, model, map_w, map_h);
   CropChoice choice;
   const double cx = (found.x + found.width / 2.0) * map.scale_x;
   const double cy = (found.y + found.height / 2.0) * map.scale_y;
@@ -66,6 +67,11 @@ CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropPa
   const MapPeak peak = find_peak(score);
   plan.peak_x = (peak.x + 0.5) * score.scale_x;
   plan.peak_y = (peak.y + 0.5) * score.scale_y;
+  std::optional<WindowTables> tables;
+  if (params.strategy == Strategy::Learned) {
+    if (!params.window_model) throw Error("", "learned strategy without a window model");
+    tables.emplace(learned_tables(plan.saliency));
+  }
   for (const auto& ratio : params.ratios) {
     CropChoice choice;
     choice.ratio = ratio;
@@ -74,8 +80,7 @@ CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropPa
       choice = mass_choice(score, size, width, height, params.mass);
       choice.ratio = ratio;
     } else if (params.strategy == Strategy::Learned) {
-      if (!params.window_model) throw Error("", "learned strategy without a window model");
-      choice = learned_choice(plan.saliency, size, width, height, *params.window_model);
+      choice = learned_choice(*tables, plan.saliency.attention, size, width, height, *params.window_model);
       choice.ratio = ratio;
     } else {
       choice.box = center_window_on(plan.peak_x, plan.peak_y, size, width, height);

@@ -75,12 +75,36 @@ struct LearnedWindow {
   double share = 0.0;  // share of the saliency map inside the window (the confidence)
 };
 
-// Scores windows of one size on one photo's evidence; built once per search.
+// Summed-area tables of one photo's evidence, built once and shared by the
+// searches at every ratio (building them is most of a search's cost).
+class WindowTables {
+ public:
+  // evidence.saliency must not be empty; the other maps must have its size.
+  // Throws std::invalid_argument otherwise.
+  explicit WindowTables(const WindowEvidence& evidence);
+  int width() const { return width_; }
+  int height() const { return height_; }
+  double gate() const { return gate_; }
+  // The table of the cue called `name`, or of the combined map if there is none.
+  const SummedAreaTable& cue(const std::string& name) const;
+  const SummedAreaTable& saliency() const { return saliency_; }
+  const SummedAreaTable* edges() const { return has_edges_ ? &edges_ : nullptr; }
+
+ private:
+  int width_, height_;
+  double gate_;
+  std::vector<std::string> cue_names_;
+  std::vector<SummedAreaTable> cues_;
+  SummedAreaTable saliency_;
+  SummedAreaTable edges_;
+  bool has_edges_;
+};
+
+// Scores windows of one size with the model; cheap to make once the tables exist.
 class WindowScorer {
  public:
-  // width x height is clamped to 1..map size. The evidence maps must share one
-  // geometry; evidence.saliency must not be empty.
-  WindowScorer(const WindowEvidence& evidence, const WindowModel& model, int width, int height);
+  // width x height is clamped to 1..map size. Keeps references to both arguments.
+  WindowScorer(const WindowTables& tables, const WindowModel& model, int width, int height);
   int width() const { return width_; }
   int height() const { return height_; }
   int positions_x() const { return map_w_ - width_ + 1; }
@@ -95,14 +119,11 @@ class WindowScorer {
  private:
   double feature(std::size_t i, int x, int y) const;
   double cut(const SummedAreaTable& table, double mean, int x, int y) const;
-  WindowModel model_;  // a copy: small, and the scorer may outlive the caller's model
+  const WindowTables& tables_;
+  const WindowModel& model_;
   double gate_;
   int map_w_, map_h_, width_, height_, band_;
-  std::vector<SummedAreaTable> cue_tables_;  // per model feature that is a share (else unused)
-  std::vector<double> cue_totals_;
-  SummedAreaTable saliency_table_;
-  SummedAreaTable edge_table_;
-  bool has_edges_;
+  std::vector<const SummedAreaTable*> share_tables_;  // per model feature; null unless a share
   double saliency_mean_, edge_mean_;
 };
 
@@ -111,6 +132,9 @@ class WindowScorer {
 // highest score, or the highest expected IoU (model.decision). Ties (within
 // 1e-9) go to the most central window, then the first in row-major order.
 // `score` of the result is the model score either way.
+LearnedWindow find_learned_window(const WindowTables& tables, const WindowModel& model, int width, int height,
+                                  const PositionRange& allowed = {});
+// The same, building the tables from `evidence` for this one search.
 LearnedWindow find_learned_window(const WindowEvidence& evidence, const WindowModel& model, int width, int height,
                                   const PositionRange& allowed = {});
 

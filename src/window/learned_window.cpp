@@ -86,34 +86,53 @@ WindowModel make_window_model(const std::vector<std::string>& names, const std::
   return model;
 }
 
-WindowScorer::WindowScorer(const WindowEvidence& evidence, const WindowModel& model, int width, int height)
-    : model_(model),
+namespace {
+// A 1 x 1 stand-in for an absent map, so every table member is valid.
+const ScoreMap& map_or_dot(const ScoreMap& map) {
+  static const ScoreMap dot(1, 1);
+  return map.empty() ? dot : map;
+}
+}  // namespace
+
+WindowTables::WindowTables(const WindowEvidence& evidence)
+    : width_(evidence.saliency.width),
+      height_(evidence.saliency.height),
       gate_(std::clamp(evidence.gate, 0.0, 1.0)),
-      map_w_(evidence.saliency.width),
-      map_h_(evidence.saliency.height),
-      width_(std::clamp(width, 1, std::max(1, evidence.saliency.width))),
-      height_(std::clamp(height, 1, std::max(1, evidence.saliency.height))),
-      band_(std::max(1, (std::min(width_, height_) + 16) / 32)),
-      saliency_table_(evidence.saliency),
-      edge_table_(evidence.edges.empty() ? ScoreMap(1, 1) : evidence.edges),
+      cue_names_(evidence.cue_names),
+      saliency_(map_or_dot(evidence.saliency)),
+      edges_(map_or_dot(evidence.edges)),
       has_edges_(!evidence.edges.empty()) {
   if (evidence.saliency.empty()) throw std::invalid_argument("window evidence without a saliency map");
-  const double area = static_cast<double>(map_w_) * map_h_;
-  saliency_mean_ = saliency_table_.total() / area;
-  edge_mean_ = has_edges_ ? edge_table_.total() / area : 0.0;
-  // A cue the backend lacks (DINO has no OpenCV cues) is its combined map.
-  for (const WindowFeature& f : model.features) {
-    const ScoreMap* map = &evidence.saliency;
-    if (f.base == WindowFeature::Base::Share) {
-      for (std::size_t c = 0; c < evidence.cue_names.size(); ++c)
-        if (evidence.cue_names[c] == f.cue) map = &evidence.cues[c];
-      if (map->width != map_w_ || map->height != map_h_) throw std::invalid_argument("cue '" + f.cue + "' has another size");
-    }
-    cue_tables_.emplace_back(f.base == WindowFeature::Base::Share ? *map : ScoreMap(1, 1));
-    cue_totals_.push_back(cue_tables_.back().total());
+  if (evidence.cues.size() != evidence.cue_names.size()) throw std::invalid_argument("one name per cue needed");
+  for (const ScoreMap& cue : evidence.cues) {
+    if (cue.width != width_ || cue.height != height_) throw std::invalid_argument("a cue map has another size");
+    cues_.emplace_back(cue);
   }
-  if (has_edges_ && (evidence.edges.width != map_w_ || evidence.edges.height != map_h_)) {
+  if (has_edges_ && (evidence.edges.width != width_ || evidence.edges.height != height_)) {
     throw std::invalid_argument("edge map has another size");
+  }
+}
+
+const SummedAreaTable& WindowTables::cue(const std::string& name) const {
+  for (std::size_t c = 0; c < cue_names_.size(); ++c)
+    if (cue_names_[c] == name) return cues_[c];
+  return saliency_;  // a cue the backend lacks (DINO has no OpenCV cues) is its combined map
+}
+
+WindowScorer::WindowScorer(const WindowTables& tables, const WindowModel& model, int width, int height)
+    : tables_(tables),
+      model_(model),
+      gate_(tables.gate()),
+      map_w_(tables.width()),
+      map_h_(tables.height()),
+      width_(std::clamp(width, 1, tables.width())),
+      height_(std::clamp(height, 1, tables.height())),
+      band_(std::max(1, (std::min(width_, height_) + 16) / 32)) {
+  const double area = static_cast<double>(map_w_) * map_h_;
+  saliency_mean_ = tables.saliency().total() / area;
+  edge_mean_ = tables.edges() != nullptr ? tables.edges()->total() / area : 0.0;
+  for (const WindowFeature& f : model.features) {
+    share_tables_.push_back(f.base == WindowFeature::Base::Share ? &tables.cue(f.cue) : nullptr);
   }
 }
 
@@ -143,15 +162,16 @@ double WindowScorer::feature(std::size_t i, int x, int y) const {
   double value = 0.0;
   switch (f.base) {
     case WindowFeature::Base::Share: {
-      const double total = cue_totals_[i];
-      value = total > 0.0 ? cue_tables_[i].sum(x, y, x + width_, y + height_) / total : 0.0;
+      const SummedAreaTable& table = *share_tables_[i];
+      const double total = table.total();
+      value = total > 0.0 ? table.sum(x, y, x + width_, y + height_) / total : 0.0;
       break;
     }
     case WindowFeature::Base::CutEdges:
-      value = has_edges_ ? cut(edge_table_, edge_mean_, x, y) : 0.0;
+      value = tables_.edges() != nullptr ? cut(*tables_.edges(), edge_mean_, x, y) : 0.0;
       break;
     case WindowFeature::Base::CutSaliency:
-      value = cut(saliency_table_, saliency_mean_, x, y);
+      value = cut(tables_.saliency(), saliency_mean_, x, y);
       break;
     case WindowFeature::Base::OffsetX2: {
       const double fx = (2.0 * x - (positions_x() - 1)) * 0.5 / map_w_;
@@ -182,13 +202,19 @@ double WindowScorer::score(int x, int y) const {
 }
 
 double WindowScorer::saliency_share(int x, int y) const {
-  const double total = saliency_table_.total();
-  return total > 0.0 ? std::clamp(saliency_table_.sum(x, y, x + width_, y + height_) / total, 0.0, 1.0) : 0.0;
+  const SummedAreaTable& table = tables_.saliency();
+  const double total = table.total();
+  return total > 0.0 ? std::clamp(table.sum(x, y, x + width_, y + height_) / total, 0.0, 1.0) : 0.0;
 }
 
 LearnedWindow find_learned_window(const WindowEvidence& evidence, const WindowModel& model, int width, int height,
                                   const PositionRange& allowed) {
-  const WindowScorer scorer(evidence, model, width, height);
+  return find_learned_window(WindowTables(evidence), model, width, height, allowed);
+}
+
+LearnedWindow find_learned_window(const WindowTables& tables, const WindowModel& model, int width, int height,
+                                  const PositionRange& allowed) {
+  const WindowScorer scorer(tables, model, width, height);
   const int nx = scorer.positions_x(), ny = scorer.positions_y();
   const int x0 = std::clamp(allowed.x_min, 0, nx - 1), y0 = std::clamp(allowed.y_min, 0, ny - 1);
   const int x1 = allowed.x_max < 0 ? nx - 1 : std::clamp(allowed.x_max, x0, nx - 1);

@@ -65,7 +65,9 @@ TEST(LearnedWindow, BorderThroughABrightBarScoresLower) {
     for (int x = 0; x < 60; ++x) map.at(x, y) = (y >= 20 && y < 30) ? 10.0f : 1.0f;
   const WindowEvidence ev = single_map_evidence(map, 0.5);
   for (const char* cut : {"cut_edges", "cut_saliency"}) {
-    const WindowScorer scorer(ev, make_window_model({cut}, {-1.0}, {1.0}), 60, 30);
+    const WindowTables tables(ev);
+    const WindowModel model = make_window_model({cut}, {-1.0}, {1.0});
+    const WindowScorer scorer(tables, model, 60, 30);
     const double through = scorer.score(0, 25);  // top border in the middle of the bar
     const double clear = scorer.score(0, 15);     // bar inside, borders on the plain background
     EXPECT_LT(through, clear) << cut;
@@ -95,7 +97,8 @@ TEST(LearnedWindow, ExactSearchEqualsBruteForce) {
     const WindowModel model = full_model(weight(rng), weight(rng), weight(rng), weight(rng), weight(rng));
     const int w = 1 + trial % map.width, h = 1 + (trial * 3) % map.height;
     const int nx = map.width - w + 1, ny = map.height - h + 1;
-    const WindowScorer scorer(ev, model, w, h);
+    const WindowTables tables(ev);
+    const WindowScorer scorer(tables, model, w, h);
     double top = -1e300;
     for (int y = 0; y < ny; ++y)
       for (int x = 0; x < nx; ++x) {
