@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scores the built smartcrop against human crop boxes with the shared harness
+# Scores the built smartcrop against human crop boxes and eye fixations with the shared harness
 # (docs/QUALITY.md). Not part of the test suite: it needs the evaluation photos,
 # which must never be copied into the repository.
 #   scripts/eval_quality.sh [BUILD_DIR] [EXTRA_CROPPER_FLAGS...]
@@ -30,6 +30,7 @@ c="$bin --quiet $extra --requests {list}"
 # --anchors with --reuse: the reference rows come from the anchor run, not re-run.
 "$py" run_eval.py --out "$out" --anchors --reuse out/anchors --baseline center \
   --batch-cropper "default=$c" \
+  --batch-cropper "saliency-learned=$c --backend saliency --strategy learned" \
   --batch-cropper "saliency-peak=$c --backend saliency --strategy peak" \
   --batch-cropper "saliency-mass=$c --backend saliency --strategy mass" \
   --batch-cropper "center-mass=$c --backend center --strategy mass"

@@ -1,6 +1,7 @@
 #include "smartcrop/crop_planner.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include "smartcrop/error.hpp"
 
@@ -23,11 +24,37 @@ CropChoice mass_choice(const ScoreMap& score, WindowSize size, int width, int he
   return choice;
 }
 
+// The tables of the learned window for one photo, built once for all its ratios.
+// A backend without its own evidence (DINO, centre) lends its attention map as
+// every content cue; it has no edge map, so the border-cut terms on edges are 0.
+WindowTables learned_tables(const SaliencyResult& saliency) {
+  if (!saliency.evidence.saliency.empty()) return WindowTables(saliency.evidence);
+  WindowEvidence evidence;
+  evidence.saliency = saliency.attention;
+  evidence.gate = top_share_concentration(saliency.attention);
+  return WindowTables(evidence);
+}
+
+// The same window geometry as mass_choice, chosen by the learned model.
+CropChoice learned_choice(const WindowTables& tables, const ScoreMap& map, WindowSize size, int width, int height,
+                          const WindowModel& model) {
+  const int map_w = static_cast<int>(std::lround(size.width / map.scale_x));
+  const int map_h = static_cast<int>(std::lround(size.height / map.scale_y));
+  const LearnedWindow found = find_learned_window(tables, model, map_w, map_h);
+  CropChoice choice;
+  const double cx = (found.x + found.width / 2.0) * map.scale_x;
+  const double cy = (found.y + found.height / 2.0) * map.scale_y;
+  choice.box = center_window_on(cx, cy, size, width, height);
+  choice.confidence = found.share;
+  return choice;
+}
+
 }  // namespace
 
 Strategy resolve_strategy(Strategy requested, const std::string& backend_name) {
   if (requested != Strategy::Auto) return requested;
-  return backend_name == "dino" ? Strategy::Peak : Strategy::Mass;
+  if (backend_name == "dino") return Strategy::Peak;
+  return backend_name == "saliency" ? Strategy::Learned : Strategy::Mass;
 }
 
 CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropParams& params) {
@@ -40,12 +67,20 @@ CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropPa
   const MapPeak peak = find_peak(score);
   plan.peak_x = (peak.x + 0.5) * score.scale_x;
   plan.peak_y = (peak.y + 0.5) * score.scale_y;
+  std::optional<WindowTables> tables;
+  if (params.strategy == Strategy::Learned) {
+    if (!params.window_model) throw Error("", "learned strategy without a window model");
+    tables.emplace(learned_tables(plan.saliency));
+  }
   for (const auto& ratio : params.ratios) {
     CropChoice choice;
     choice.ratio = ratio;
     const WindowSize size = largest_window(width, height, ratio.value());
     if (params.strategy == Strategy::Mass) {
       choice = mass_choice(score, size, width, height, params.mass);
+      choice.ratio = ratio;
+    } else if (params.strategy == Strategy::Learned) {
+      choice = learned_choice(*tables, plan.saliency.attention, size, width, height, *params.window_model);
       choice.ratio = ratio;
     } else {
       choice.box = center_window_on(plan.peak_x, plan.peak_y, size, width, height);

@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include "smartcrop/head_attention.hpp"
+#include "smartcrop/learned_window.hpp"
 #include "smartcrop/precision.hpp"
 #include "smartcrop/score_map.hpp"
 
@@ -30,6 +31,9 @@ struct BackendReport {
 struct SaliencyResult {
   ScoreMap attention;  // unblurred combined map, for display and the confidence figure
   ScoreMap score;      // blurred map the window is chosen from (same geometry)
+  // The separate cues and an edge map, for the learned window; a backend that
+  // leaves it empty gets one built from `attention` (crop_planner.cpp).
+  WindowEvidence evidence;
   double seconds = 0.0;
 };
 

@@ -100,8 +100,16 @@ RunSummary run_batch(const RunParams& params, SaliencyBackend& backend);
 
 // Reads the evaluation harness's request list (TSV: image aw ah tw th W H id) and
 // prints one "x y w h" line per request on stdout, "ERROR reason" for a failed one.
-// Returns the number of failed requests.
+// Returns the number of failed requests. With `dump_maps_dir`, also writes each
+// photo's window evidence there (write_evidence_dump) for scripts/fit_window_model.py.
 int run_request_list(const std::string& list_path, SaliencyBackend& backend, const CropParams& base,
-                     const LoadOptions& load);
+                     const LoadOptions& load, const std::string& dump_maps_dir = "");
+
+// Writes the maps the learned window sees for one photo: DIR/<folder>_<stem>.maps.f32
+// (float32 planes, row-major: the cues, the edge map, the combined map) and
+// DIR/<folder>_<stem>.maps.json (their names, size, scale, gate, the photo's size).
+// Throws smartcrop::Error when a file cannot be written.
+void write_evidence_dump(const std::string& dir, const std::string& image_path, int image_width, int image_height,
+                         const SaliencyResult& saliency);
 
 }  // namespace smartcrop

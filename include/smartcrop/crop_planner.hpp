@@ -1,12 +1,14 @@
 #pragma once
 // From a photo and a saliency backend to crop boxes at the requested ratios.
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
 
 #include "smartcrop/backend.hpp"
+#include "smartcrop/learned_window.hpp"
 #include "smartcrop/mass_window.hpp"
 #include "smartcrop/ratio.hpp"
 #include "smartcrop/window.hpp"
@@ -15,24 +17,28 @@ namespace smartcrop {
 
 // Peak: centre the window on the blurred map's maximum (the prototype).
 // Mass: the window that keeps the most of the blurred map (docs/QUALITY.md).
+// Learned: the best window under the model fitted on human crops
+// (models/window_model.json, docs/QUALITY.md).
 // Auto: resolve_strategy() picks per backend; plan_crops treats it as Peak.
-enum class Strategy { Peak, Mass, Auto };
+enum class Strategy { Peak, Mass, Learned, Auto };
 
-// Returns `requested` unless it is Auto; Auto is Peak for the "dino" backend
-// (the prototype's crops) and Mass for the model-free ones, where it measured
-// better (docs/QUALITY.md).
+// Returns `requested` unless it is Auto; Auto is Learned for the built-in
+// "saliency" backend (the model was fitted on its cues), Peak for "dino" (the
+// prototype's crops: the model was never fitted on DINO's attention) and Mass
+// for "center".
 Strategy resolve_strategy(Strategy requested, const std::string& backend_name);
 
 struct CropParams {
   std::vector<AspectRatio> ratios;
   Strategy strategy = Strategy::Peak;
   MassWindowParams mass;  // used by Strategy::Mass
+  std::shared_ptr<const WindowModel> window_model;  // used by Strategy::Learned; required for it
 };
 
 struct CropChoice {
   AspectRatio ratio;
   Box box;                  // original pixels
-  double confidence = 0.0;  // share of saliency inside the box (peak: attention map, mass: score map)
+  double confidence = 0.0;  // share of saliency inside the box (peak, learned: attention map, mass: score map)
 };
 
 struct CropPlan {

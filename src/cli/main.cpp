@@ -21,6 +21,7 @@
 #include "smartcrop/batch_runner.hpp"
 #include "smartcrop/error.hpp"
 #include "smartcrop/process_memory.hpp"
+#include "smartcrop/window_model_file.hpp"
 
 using namespace smartcrop;
 
@@ -122,10 +123,22 @@ int run(int argc, char** argv) {
   if (!choice.fallback_reason.empty()) spdlog::warn("{}", choice.fallback_reason);
   log_backend(*choice.backend);
   run.crop.strategy = resolve_strategy(run.crop.strategy, choice.backend->name());
+  if (run.crop.strategy == Strategy::Learned) {
+    try {
+      const std::string path = resolve_window_model_path(options.window_model);
+      run.crop.window_model = std::make_shared<const WindowModel>(load_window_model(path));
+      spdlog::info("window model {} ({} features)", path, run.crop.window_model->features.size());
+    } catch (const Error& e) {
+      spdlog::error("{}", e.what());
+      return kExitFatal;
+    }
+  }
 
   try {
     if (!options.request_list.empty()) {
-      return run_request_list(options.request_list, *choice.backend, run.crop, run.load) > 0 ? kExitSomeFailed : 0;
+      return run_request_list(options.request_list, *choice.backend, run.crop, run.load, options.dump_maps_dir) > 0
+                 ? kExitSomeFailed
+                 : 0;
     }
     cli::stop_gracefully(&g_interrupted, &g_heartbeat);
     run.cancel = &g_interrupted;

@@ -77,9 +77,13 @@ void add_options(CLI::App& app, Options& o) {
                           {{"auto", BackendKind::Auto}, {"dino", BackendKind::Dino}, {"saliency", BackendKind::Saliency}, {"center", BackendKind::Center}},
                           "Saliency: auto (DINO if a model is found), dino, saliency, center");
   add_choice<Strategy>(app, "--strategy", o.strategy,
-                       {{"auto", Strategy::Auto}, {"peak", Strategy::Peak}, {"mass", Strategy::Mass}},
-                       "Window placement: peak (centre on the blurred peak), mass (keep the most saliency), "
-                 "auto (peak for dino, mass otherwise)");
+                       {{"auto", Strategy::Auto}, {"learned", Strategy::Learned}, {"peak", Strategy::Peak},
+                        {"mass", Strategy::Mass}},
+                       "Window placement: learned (the model fitted on human crops), peak (centre on the blurred "
+                       "peak), mass (keep the most saliency), auto (learned for saliency, peak for dino, mass for "
+                       "center)");
+  app.add_option("--window-model", o.window_model,
+                 "learned: the fitted window model (default: $SMARTCROP_WINDOW_MODEL or models/window_model.json)");
   app.add_option("--center-prior", run.crop.mass.center_prior,
                  "mass: penalty on the crop centre's squared distance from the photo centre (fractions of its size)")
       ->check(CLI::Range(0.0, 100.0))
@@ -125,6 +129,10 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr: no progress line, no summary");
   // Hidden (empty group): used by scripts/bench_batch.py to time the bare model forward.
   app.add_option("--bench-forward", o.bench_forward, "Time N bare forwards per input photo")->group("");
+  // Hidden: used by scripts/fit_window_model.py to fit on exactly the maps the search sees.
+  app.add_option("--dump-maps", o.dump_maps_dir, "With --requests, write each photo's maps to DIR")
+      ->check(CLI::ExistingDirectory)
+      ->group("");
   app.set_version_flag("--version", "smartcrop 0.1.0");
 }
 

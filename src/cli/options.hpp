@@ -27,6 +27,8 @@ struct Options {
   bool quiet = false;
   std::string request_list;  // --requests: the evaluation harness's mode
   int bench_forward = 0;     // hidden: time N bare forwards per input photo
+  std::string window_model;  // --window-model (default: resolve_window_model_path)
+  std::string dump_maps_dir; // hidden: --requests also writes each photo's maps (fit_window_model.py)
 };
 
 // Declares every option of the command on `app`, bound to `options`.

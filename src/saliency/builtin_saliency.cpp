@@ -138,6 +138,27 @@ cv::Mat spectral_residual(cv::saliency::StaticSaliencySpectralResidual& spectral
   return map;
 }
 
+// Gradient magnitude of the grey image (Sobel, 3 x 3), scaled to mean 1: where
+// a window's border would slice through an object or a horizon.
+cv::Mat edge_energy(const cv::Mat& small) {
+  cv::Mat grey, gx, gy, magnitude;
+  cv::cvtColor(small, grey, cv::COLOR_BGR2GRAY);
+  cv::Sobel(grey, gx, CV_32F, 1, 0, 3);
+  cv::Sobel(grey, gy, CV_32F, 0, 1, 3);
+  cv::magnitude(gx, gy, magnitude);
+  return unit_mean(magnitude);
+}
+
+// Copies a CV_32F map into a ScoreMap with the given original pixels per map pixel.
+ScoreMap to_score_map(const cv::Mat& map, double sx, double sy) {
+  ScoreMap out(map.cols, map.rows, sx, sy);
+  for (int y = 0; y < map.rows; ++y) {
+    const float* row = map.ptr<float>(y);
+    std::copy(row, row + map.cols, out.values.begin() + static_cast<std::ptrdiff_t>(y) * map.cols);
+  }
+  return out;
+}
+
 class BuiltinSaliencyBackend final : public SaliencyBackend {
  public:
   // The OpenCV detectors are made once per backend and reused for every photo;
@@ -168,18 +189,21 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
       if (!fine_grained_->computeSaliency(small, fine)) {
         throw Error(path, "saliency computation failed");
       }
+      SaliencyResult result;
+      const double sx = static_cast<double>(bgr.cols) / w, sy = static_cast<double>(bgr.rows) / h;
       cv::Mat combined = cv::Mat::zeros(small.size(), CV_32F);
+      const char* names[] = {"fine", "spectral", "border"};
+      int k = 0;
       for (const cv::Mat& raw : {fine, spectral_residual(*spectral_, small, path), border_contrast(small)}) {
         const cv::Mat cue = unit_mean(raw);
         combined += cue * concentration(cue);
+        result.evidence.cue_names.emplace_back(names[k++]);
+        result.evidence.cues.push_back(to_score_map(cue, sx, sy));
       }
-
-      SaliencyResult result;
-      result.attention = ScoreMap(w, h, static_cast<double>(bgr.cols) / w, static_cast<double>(bgr.rows) / h);
-      for (int y = 0; y < h; ++y) {
-        const float* row = combined.ptr<float>(y);
-        std::copy(row, row + w, result.attention.values.begin() + static_cast<std::ptrdiff_t>(y) * w);
-      }
+      result.evidence.edges = to_score_map(edge_energy(small), sx, sy);
+      result.attention = to_score_map(combined, sx, sy);
+      result.evidence.saliency = result.attention;
+      result.evidence.gate = top_share_concentration(result.attention);
       result.score = box_blur(result.attention, scaled_blur_window(params_.blur_px, std::min(w, h)));
       result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return result;

@@ -92,7 +92,7 @@ TEST(BackendChoice, AutoInABuildWithoutDinoPassesAModelOverAndSaysWhy) {
 
 TEST(BackendChoice, AutoStrategyIsPeakForDinoAndMassOtherwise) {
   EXPECT_EQ(resolve_strategy(Strategy::Auto, "dino"), Strategy::Peak);
-  EXPECT_EQ(resolve_strategy(Strategy::Auto, "saliency"), Strategy::Mass);
+  EXPECT_EQ(resolve_strategy(Strategy::Auto, "saliency"), Strategy::Learned);
   EXPECT_EQ(resolve_strategy(Strategy::Auto, "center"), Strategy::Mass);
   EXPECT_EQ(resolve_strategy(Strategy::Peak, "saliency"), Strategy::Peak);
 }
