@@ -171,7 +171,7 @@ int run(int argc, char** argv) {
       std::fprintf(stderr, "summary: %s\n", format_summary(summary).c_str());
     }
     if (summary.interrupted) return kExitInterrupted;
-    return summary.failed > 0 ? kExitSomeFailed : 0;
+    return summary.failed > 0 || summary.hint_errors > 0 ? kExitSomeFailed : 0;
   } catch (const Error& e) {
     spdlog::error("{}", e.what());
     return kExitFatal;
