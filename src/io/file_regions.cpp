@@ -202,7 +202,7 @@ bool read_from(Exiv2::Image& image, int stored_w, int stored_h, int orientation,
   std::string name;
   for (const auto& datum : image.xmpData()) {
     const std::string key = datum.key();
-    if (key.compare(0, 18, "Xmp.mwg-rs.Regions") != 0 && key.compare(0, 16, "Xmp.MP.RegionInfo") != 0) continue;
+    if (key.rfind("Xmp.mwg-rs.Regions", 0) != 0 && key.rfind("Xmp.MP.RegionInfo", 0) != 0) continue;
     std::map<int, RawRegion>* list = split_list_key(key, kMwg, &index, &name) ? &mwg
                                      : split_list_key(key, kMp, &index, &name) ? &mp
                                                                                : nullptr;
