@@ -22,7 +22,8 @@ struct FileRegions {
   std::string location;  // "embedded" or the sidecar's path
   std::vector<FileRegion> regions;
   std::string warning;   // why the file's regions were ignored ("" if they were not)
-  double seconds = 0.0;  // time spent reading metadata (sidecar look-up included)
+  double seconds = 0.0;      // wall time spent reading metadata (sidecar look-up and lock wait included)
+  double cpu_seconds = 0.0;  // CPU time of this thread for the same
 };
 
 // Most regions a file may hold: no photo manager writes more faces than this; a

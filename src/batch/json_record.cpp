@@ -92,7 +92,8 @@ std::string photo_record_json(const PhotoWork& work, const SaliencyBackend& back
   record["seconds"] = {{"decode", work.decode_seconds},
                        {"saliency", work.saliency_seconds},
                        {"write", work.write_seconds},
-                       {"metadata", work.image.regions.seconds}};
+                       {"metadata", work.image.regions.seconds},
+                       {"metadata_cpu", work.image.regions.cpu_seconds}};
   return dump(record);
 }
 
