@@ -259,9 +259,12 @@ bool may_hold_regions(std::string_view packet) {
   return false;
 }
 
-// Parses one XMP packet (a sidecar's text, a JPEG's XMP segment) with exiv2.
-bool read_packet(const std::string& packet, int stored_w, int stored_h, int orientation, FileRegions& out) {
-  if (!may_hold_regions(packet)) return false;
+// Parses one XMP packet (a sidecar's text, a JPEG's XMP segment) with exiv2. A
+// sidecar exists only to hold metadata: it is parsed (and a broken one reported)
+// even without a sign of regions.
+bool read_packet(const std::string& packet, bool sidecar, int stored_w, int stored_h, int orientation,
+                 FileRegions& out) {
+  if (!sidecar && !may_hold_regions(packet)) return false;
   Exiv2::XmpData xmp;
   std::string messages;
   g_exiv2_messages = &messages;
@@ -345,7 +348,7 @@ FileRegions read_file_regions(const std::string& path, const std::vector<std::ui
       out.warning = "cannot read sidecar " + sidecar;
       found = true;
     } else {
-      found = read_packet(packet, stored_width, stored_height, orientation, out);
+      found = read_packet(packet, true, stored_width, stored_height, orientation, out);
     }
     if (found) break;
   }
@@ -355,7 +358,7 @@ FileRegions read_file_regions(const std::string& path, const std::vector<std::ui
     out.location = "embedded";
     try {
       if (jpeg) {
-        found = read_packet(jpeg_xmp_packet(bytes), stored_width, stored_height, orientation, out);
+        found = read_packet(jpeg_xmp_packet(bytes), false, stored_width, stored_height, orientation, out);
       } else {
         auto image = Exiv2::ImageFactory::open(bytes.data(), static_cast<long>(bytes.size()));
         found = read_image(*image, stored_width, stored_height, orientation, out);
