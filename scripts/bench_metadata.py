@@ -10,8 +10,9 @@ embedded, regions in a PHOTO.jpg.xmp sidecar, no XMP at all. Runs them as one ba
 (--json, --dry-run, built-in saliency at 96 px so the run is short) and reports, from
 each photo's "seconds.metadata_cpu" (the decoding thread's CPU time) and
 "seconds.metadata" (wall, lock waits included), the median, p95 and max per kind,
-against the photo's decode time in the same run. Then the same batch with --regions ignore, twice
-each way, in alternating order: the wall time per photo with and without, as a ratio.
+against the photo's decode time in the same run. With --ab, also the same batch with --regions
+ignore, twice each way in alternating order: wall time per photo with and without (a
+sub-millisecond difference drowns in run-to-run noise on a shared machine).
 """
 import argparse
 import json
@@ -71,6 +72,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(HERE, "..", "build", "smartcrop"))
     ap.add_argument("--photos", type=int, default=60)
+    ap.add_argument("--ab", action="store_true", help="also time whole batches with --regions auto and ignore")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         by_kind = make_photos(tmp, a.photos)
@@ -89,6 +91,8 @@ def main():
                   f"{cpu[-1]:.3f} ms; wall median {statistics.median(ms):.3f} ms, p95 {ms[p95]:.3f} ms; decode median "
                   f"{decode:.1f} ms (metadata wall {statistics.median(ms) / decode:.2%} of it); "
                   f"{steered}/{len(rows)} steered by their regions")
+        if not a.ab:
+            return
         walls = {"auto": [], "ignore": []}
         for order in (("auto", "ignore"), ("ignore", "auto")):
             for mode in order:
