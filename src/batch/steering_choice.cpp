@@ -86,8 +86,8 @@ std::string steering_note(const Steering& steering, const CropChoice& crop) {
   const std::string what = people ? "region" : "keep region";
   if (crop.steer.kept_share < 1.0) {
     char text[160];
-    std::snprintf(text, sizeof text, "%s%s does not fit %s; kept %.0f%% of %s", keep_count > 1 ? "the largest " : "",
-                  what.c_str(), ratio.c_str(), std::floor(100.0 * crop.steer.kept_share), keep_count > 1 ? "it" : "it");
+    std::snprintf(text, sizeof text, "%s%s does not fit %s; kept %.0f%% of it", keep_count > 1 ? "the largest " : "",
+                  what.c_str(), ratio.c_str(), std::floor(100.0 * crop.steer.kept_share));
     return text;
   }
   return std::to_string(crop.steer.kept.size()) + " of " + std::to_string(keep_count) + " regions fit " + ratio +
