@@ -255,10 +255,6 @@ bool read_image(const std::vector<std::uint8_t>& bytes, int stored_w, int stored
   return found;
 }
 
-  return false;
-}
-
-
 // Parses one XMP packet (a sidecar's text, a JPEG's XMP segment) with exiv2. A
 // sidecar exists only to hold metadata: it is parsed (and a broken one reported)
 // even without a sign of regions.

@@ -54,6 +54,8 @@ bool may_hold_regions(std::string_view packet) {
                            "MPRI:"}) {
     if (packet.find(mark) != std::string_view::npos) return true;
   }
+  return false;
+}
 
 // Returns a packet holding only the packet's region properties (MWG Regions, MP
 // RegionInfo) and every namespace it declares, or "" when they cannot be cut out
