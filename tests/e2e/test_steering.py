@@ -206,6 +206,17 @@ def test_face_regions_are_kept_for_every_orientation(tmp_path, where):
         assert auto["steered_by"] == "auto" and not contains(auto["crops"][0]["box"], FACE), o
 
 
+def test_regions_applied_to_the_upright_photo_are_recognised_by_their_dimensions(tmp_path):
+    # A writer that rotated first: upright coordinates, AppliedToDimensions 480x240 for
+    # a photo stored 240x480 with orientation 6 (MWG wants the stored frame).
+    p = regions.oriented_jpeg(tmp_path / "o6.jpg", regions.upright_photo(W, H, SUBJECT), 6)
+    x, y, w, h = FACE
+    regions.write_mwg(p, [("Face", ((x + w / 2) / W, (y + h / 2) / H, w / W, h / H), "")], (W, H))
+    rec = records(run(p, "--json", "-r", "1:1").stdout)["o6.jpg"]
+    assert [round(v) for v in rec["regions"][0]["box"]] == list(FACE)
+    assert contains(rec["crops"][0]["box"], FACE)
+
+
 def test_several_faces_keep_the_largest_group_that_fits_and_say_so(tmp_path):
     p = plain_photo(tmp_path / "group.jpg", 800, 400, subject=(400, 200))
     faces = [("Face", (0.1, 0.5, 0.1, 0.2), "left"), ("Face", (0.85, 0.5, 0.16, 0.3), "right big"),
@@ -298,3 +309,17 @@ def test_malformed_and_hostile_metadata_give_a_warning_and_the_automatic_crop(tm
         lines = warnings_about(r.stderr, str(photo) + ":")
         assert len(lines) == 1 and reason in lines[0] and "automatic crop" in lines[0], (photo, r.stderr)
         assert rec["warnings"] == [lines[0][len(f"warning: {photo}: "):]]
+
+
+def test_bad_focus_and_keep_are_usage_errors(tmp_path):
+    p = plain_photo(tmp_path / "p.jpg")
+    r = run(p, "--json", "--focus", "1.2,0.3")
+    assert r.returncode == 105
+    assert "--focus: focus '1.2,0.3': fractions must lie in 0..1 (write 'px' after pixel coordinates)" in r.stderr
+    r = run(p, "--json", "--keep", "0.5,0.5,0.6,0.1")
+    assert r.returncode == 105 and "the region reaches past the photo" in r.stderr
+    r = run(p, "--json", "--keep", "10,10,900,50px")  # pixels: checked against the photo
+    assert r.returncode == 1
+    assert f"error: {p}: --keep: keep 10,10,900,50px reaches outside the 480x240 photo" in r.stderr
+    r = run("--from", "-", "--hints", "-", "--json", stdin="")
+    assert r.returncode == 105 and "cannot both read standard input" in r.stderr
