@@ -84,7 +84,7 @@ def main():
         by_kind = make_photos(tmp, a.photos)
         photos = sorted(p for paths in by_kind.values() for p in paths)
         _, records = run(a.bin, photos, [])
-        print(f"metadata: {len(records)} JPEGs 4000x3000 (EXIF with 32 kB maker note; XMP 3 regions, 40 keywords), "
+        print(f"metadata: {len(records)} JPEGs 4000x3000 (EXIF with 32 kB maker note; XMP 3 regions and 40 or 400 keywords), "
               "one batch, built-in saliency")
         for kind in KINDS:
             rows = [r for r in records if os.path.basename(r["input"]).endswith(f"_{kind}.jpg")]
