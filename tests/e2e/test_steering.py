@@ -323,3 +323,21 @@ def test_bad_focus_and_keep_are_usage_errors(tmp_path):
     assert f"error: {p}: --keep: keep 10,10,900,50px reaches outside the 480x240 photo" in r.stderr
     r = run("--from", "-", "--hints", "-", "--json", stdin="")
     assert r.returncode == 105 and "cannot both read standard input" in r.stderr
+
+
+def test_hints_csv_quoting_comments_crlf_and_a_second_row(tmp_path):
+    odd = plain_photo(tmp_path / 'say "cheese", please.jpg')
+    twice = plain_photo(tmp_path / "twice.jpg")
+    hints = tmp_path / "h.csv"
+    hints.write_bytes(("# made by hand\r\n"
+                       "keep , PATH\r\n"  # any order, any case, spaces
+                       "\r\n"
+                       f"\"0.75,0.3,0.1,0.2\",\"{str(odd).replace(chr(34), chr(34) * 2)}\"\r\n"
+                       f",{twice}\r\n"  # line 5: neither focus nor keep
+                       f"\"0.75,0.3,0.1,0.2\",{twice}\r\n").encode())
+    r = run(odd, twice, "--json", "-r", "1:1", "--hints", hints)
+    recs = records(r.stdout)
+    assert recs[odd.name]["steered_by"] == "hints" and contains(recs[odd.name]["crops"][0]["box"], (360, 72, 48, 48))
+    assert recs["twice.jpg"]["status"] == "failed"
+    assert f"error: {twice}: {hints} line 6: a second row for this photo (the first is line 5)" in r.stderr
+    assert r.returncode == 1
