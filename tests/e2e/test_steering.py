@@ -102,6 +102,9 @@ def test_keep_region_is_inside_the_crop_for_every_ratio_that_can_hold_it(tmp_pat
     # Pixels mean the same region.
     by_pixels = records(run(p, "--json", "-r", ",".join(ratios), "--keep", "560,100,160,150px").stdout)["p.jpg"]
     assert [c["box"] for c in by_pixels["crops"]] == [c["box"] for c in rec["crops"]]
+    # The constraint holds for the other window rule too.
+    peak = records(run(p, "--json", "-r", ",".join(ratios), "--keep", "0.7,0.2,0.2,0.3", "--strategy", "peak").stdout)
+    assert all(contains(c["box"], keep) for c in peak["p.jpg"]["crops"])
 
 
 def test_oversized_keep_region_is_reported_and_centred(tmp_path):
