@@ -8,7 +8,7 @@ packages=(build-essential cmake pkg-config
   libtorch-dev libopencv-dev opencv-data libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libexiv2-dev
   libopenblas0-openmp python3-torch python3-numpy python3-opencv)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev googletest python3-pytest chromium libimage-exiftool-perl)
+  packages+=(libgtest-dev googletest python3-pytest python3-pil chromium libimage-exiftool-perl)
 fi
 
 missing=()

@@ -15,13 +15,23 @@ struct BackendChoice {
   std::string fallback_reason;  // non-empty when auto fell back from DINO: why
 };
 
-// Returns the model path to use: `requested` if non-empty, else $SMARTCROP_MODEL,
-// else models/dino_vits16.pt in the source tree or the install prefix.
-std::string resolve_model_path(const std::string& requested);
+// Where the model file is and who asked for it.
+struct ModelLocation {
+  std::string path;
+  std::string given_by;  // "--model", "$SMARTCROP_MODEL", or "" for the default path
+};
+
+// Returns the model to use: `requested` (--model) if non-empty, else
+// $SMARTCROP_MODEL, else models/dino_vits16.pt in the source tree or the install prefix.
+ModelLocation resolve_model_path(const std::string& requested);
 
 // Builds the backend. Auto: DINO if the model file exists, else the built-in
-// saliency (with fallback_reason set). Dino: the model must load. Throws
-// smartcrop::Error naming the model path when it cannot.
+// saliency (with fallback_reason set) - but only for the default path: a model the
+// user named (--model, $SMARTCROP_MODEL) must load, as with Dino. Throws
+// smartcrop::Error naming the model path, who gave it and how to get a model.
+BackendChoice make_backend(BackendKind kind, const ModelLocation& model, const SaliencyParams& params);
+
+// The same with `model_path` taken as the default location (auto may fall back).
 BackendChoice make_backend(BackendKind kind, const std::string& model_path, const SaliencyParams& params);
 
 // A backend that always places the window in the centre: the baseline.

@@ -13,11 +13,25 @@
 #include "smartcrop/batch_review.hpp"
 #include "smartcrop/crop_planner.hpp"
 #include "smartcrop/early_decode.hpp"
+#include "smartcrop/error.hpp"
 #include "smartcrop/image_io.hpp"
 #include "smartcrop/output_naming.hpp"
 #include "smartcrop/steering.hpp"
 
 namespace smartcrop {
+
+// A run refused before any work because of how it was asked for (exit code of a
+// usage error), e.g. several crops for one -o file.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A run with no photo at all to process (empty folders, only other files): exit 1.
+class NoPhotosError : public Error {
+ public:
+  using Error::Error;
+};
 
 // What to do with an output that already exists.
 enum class ExistingOutput { Fail, Overwrite, Skip };
@@ -59,6 +73,7 @@ struct RunParams {
   int threads = 1;
   std::string dump_attention_dir;  // write <stem>.heads.f32 per photo (DINO backend only)
   const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT) to stop after the current photo
+  std::atomic<long>* heartbeat = nullptr;  // counted up per photo analysed and output written (a sign of life)
   ReviewParams review;                        // --compare strips and the --review page
   BatchReview* review_sink = nullptr;         // set by run_batch itself when review is enabled
   EarlyDecode* early_decode = nullptr;        // photos decoded while the model loaded (optional)
@@ -84,7 +99,9 @@ OutputSize parse_output_size(std::string_view text);
 std::string format_summary(const RunSummary& summary);
 
 // Collects the inputs, plans every output name and checks them before any work:
-// throws smartcrop::Error (a set-up error, nothing written) for naming conflicts,
+// throws NoPhotosError when there is no photo at all, UsageError when -o names an
+// image file but the run would write several crops, smartcrop::Error (a set-up
+// error, nothing written) for naming conflicts,
 // for existing outputs without --overwrite/--skip-existing, and for an output folder
 // that cannot be made. Then processes every photo with `backend` (its compute() on
 // this thread) and, with params.workers > 1, with forks of it on other threads.

@@ -27,8 +27,14 @@ struct DecodedImage {
 };
 
 // Reads and decodes the image at `path`. Throws smartcrop::Error naming the path
-// and the reason (missing, unreadable, not an image, too many pixels).
+// and the reason (missing, not a regular file, unreadable, not an image, too many
+// pixels). FIFOs, sockets and devices are refused before any open that could block.
 DecodedImage load_image(const std::string& path, const LoadOptions& options = {});
+
+// Returns the first `max_bytes` bytes of the file at `path` (fewer if it is shorter).
+// Like load_image, refuses anything but a regular file (a FIFO or device would block)
+// with smartcrop::Error "PATH: not a regular file".
+std::vector<std::uint8_t> read_file_head(const std::string& path, std::size_t max_bytes);
 
 // Decodes an image already read into memory; `path` only names it in errors.
 DecodedImage decode_image(const std::string& path, const std::vector<std::uint8_t>& bytes,
@@ -56,8 +62,8 @@ struct WriteOptions {
 bool is_writable_format(const std::string& path);
 
 // Encodes `image` by the extension of `path` and writes it to a temporary file in
-// the same folder (".NAME.tmp-XXXXXX"), then renames it into place, so no reader
-// ever sees a half-written file. PNG keeps alpha and 16 bits; JPEG/BMP get 8-bit
+// the same folder (".NAME.tmp-smartcrop", a stale one from a killed run removed
+// first), then moves it into place, so no reader ever sees a half-written file. PNG keeps alpha and 16 bits; JPEG/BMP get 8-bit
 // without alpha. Throws smartcrop::Error naming the path.
 void write_image_atomic(const std::string& path, const cv::Mat& image, const WriteOptions& options = {});
 

@@ -1,5 +1,6 @@
 #include "smartcrop/early_decode.hpp"
 
+#include <filesystem>
 #include <stdexcept>
 #include <utility>
 
@@ -17,6 +18,11 @@ void EarlyDecode::run() {
   try {
     // A list on standard input can be read once only: run_batch reads it.
     if (spec_.list_file == "-") throw std::runtime_error("list on stdin");
+    // Nor can a list streamed through a FIFO: only a regular file is read twice.
+    std::error_code ec;
+    if (!spec_.list_file.empty() && !std::filesystem::is_regular_file(spec_.list_file, ec)) {
+      throw std::runtime_error("list is not a regular file");
+    }
     for (const auto& file : collect_inputs(spec_).files) {
       if (static_cast<int>(paths.size()) >= count_) break;
       paths.push_back(file.path);

@@ -61,6 +61,8 @@ void add_path(const std::string& path, bool recursive, InputList& list) {
   }
 }
 
+constexpr std::size_t kMaxListLine = 4096;  // PATH_MAX on Linux
+
 void add_list_file(const std::string& list_file, bool recursive, InputList& list) {
   std::ifstream file;
   std::istream* in = &std::cin;
@@ -69,11 +71,29 @@ void add_list_file(const std::string& list_file, bool recursive, InputList& list
     if (!file) throw Error(list_file, "cannot open input list (--from)");
     in = &file;
   }
+  // Lines are bounded: `--from /dev/zero` or a binary file must fail, not grow a
+  // line until memory runs out.
   std::string line;
-  while (std::getline(*in, line)) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+  std::size_t number = 0;
+  for (;;) {
+    line.clear();
+    int c = 0;
+    while ((c = in->get()) != std::char_traits<char>::eof() && c != '\n') {
+      if (line.size() == kMaxListLine) {
+        throw Error(list_file, "line " + std::to_string(number + 1) + " is longer than " +
+                                   std::to_string(kMaxListLine) + " bytes: not a list of paths (--from)");
+      }
+      line.push_back(static_cast<char>(c));
+    }
+    if (c == std::char_traits<char>::eof() && line.empty()) break;
+    ++number;
+    while (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
+    if (line.find('\0') != std::string::npos) {
+      throw Error(list_file, "line " + std::to_string(number) + " holds a NUL byte: not a list of paths (--from)");
+    }
     add_path(line, recursive, list);
+    if (c == std::char_traits<char>::eof()) break;
   }
   if (in->bad()) throw Error(list_file, "read error in input list (--from)");
 }

@@ -33,10 +33,12 @@ constexpr int kMinSide = 16;
 // from its header: the model sees the short side at a fixed size, so this sets its
 // token count and cost. 0 when the header cannot be read (the photo will fail fast).
 double elongation(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::uint8_t> head(256 * 1024);
-  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  std::vector<std::uint8_t> head;
+  try {
+    head = read_file_head(path, 256 * 1024);
+  } catch (const Error&) {
+    return 0.0;
+  }
   const ImageHeader header = read_image_header(head);
   if (header.width <= 0 || header.height <= 0) return 0.0;
   return static_cast<double>(std::max(header.width, header.height)) / std::min(header.width, header.height);
@@ -115,6 +117,11 @@ class Pipeline {
 
  private:
   bool cancelled() const { return params_.cancel != nullptr && params_.cancel->load(); }
+  // Each photo analysed and each output written counts: the interrupt watchdog
+  // waits for the photos in hand only while this moves.
+  void alive() {
+    if (params_.heartbeat != nullptr) params_.heartbeat->fetch_add(1);
+  }
 
   // Workers take photos in input order, except the last few: those go longest
   // first, so that no worker is left alone with a panorama (several times the cost
@@ -188,6 +195,7 @@ class Pipeline {
     if (torch_threads > 0) set_torch_threads(torch_threads);
     while (auto work = take_decoded()) {
       infer(*work, backend);
+      alive();
       hand_to_writer(std::move(*work));
     }
   }
@@ -252,6 +260,7 @@ class Pipeline {
       }
       finish(work);
       progress_.photo_done();
+      alive();
       {
         std::lock_guard<std::mutex> lock(mutex_);
         ++written_;
@@ -279,16 +288,17 @@ class Pipeline {
           const fs::path folder = fs::path(out).parent_path();
           std::error_code ec;
           if (!folder.empty()) fs::create_directories(folder, ec);
-          if (fs::exists(out) && fs::equivalent(out, plan.input.path)) {
+          if (fs::exists(out, ec) && fs::equivalent(out, plan.input.path, ec)) {
             throw Error(out, "refusing to overwrite the input");
           }
           write_image_atomic(out, crop_for_output(work.image, crop.box, out, params_.size), params_.write);
+          alive();
           outcome.status = "written";
           ++summary_.written;
           spdlog::debug("wrote {} ({}x{} at {},{})", out, crop.box.width, crop.box.height, crop.box.x, crop.box.y);
         } catch (const std::exception& e) {
           outcome.status = "failed";
-          outcome.error = describe(out, e);
+          outcome.error = plan.input.path + ": output " + describe(out, e);
           spdlog::error("{}", outcome.error);
         }
       }

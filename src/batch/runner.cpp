@@ -21,11 +21,47 @@ namespace {
 
 constexpr std::size_t kMaxListedProblems = 10;
 
-// One input, one ratio and an output that does not look like a folder: the output is a file.
+// Returns "" or the inputs named in an error: the first few paths given.
+std::string named_inputs(const InputSpec& spec) {
+  std::string text;
+  std::size_t shown = 0;
+  for (const auto& path : spec.paths) {
+    if (shown++ == 3) return text + ", ...";
+    text += (text.empty() ? "" : ", ") + path;
+  }
+  if (!spec.list_file.empty()) text += (text.empty() ? "" : ", ") + ("--from " + spec.list_file);
+  return text;
+}
+
+// Refuses a run with no photo at all before anything is created. An empty shard
+// of a non-empty job is fine: the other shards have the photos.
+void require_photos(const RunParams& params, const InputList& list) {
+  if (list.total > 0) return;
+  std::string why;
+  if (list.skipped_unsupported > 0) why += std::to_string(list.skipped_unsupported) + " files that are not images";
+  if (list.skipped_hidden > 0) why += (why.empty() ? "" : ", ") + std::to_string(list.skipped_hidden) + " hidden";
+  throw NoPhotosError("", "no photos found in " + named_inputs(params.input) + (why.empty() ? "" : " (" + why + ")"));
+}
+
+// -o NAME.jpg names a file, never a folder: a run that would write several crops
+// there is refused before any work, rather than making a folder called NAME.jpg.
+// Otherwise one input and one ratio give a file; several, a folder.
 bool output_is_folder(const RunParams& params, const InputList& list) {
   const std::string& out = params.output;
   if (out.empty()) return false;
-  if (out.back() == '/' || fs::is_directory(out)) return true;
+  std::error_code ec;
+  if (out.back() == '/' || fs::is_directory(out, ec)) return true;
+  const std::size_t crops = list.files.size() * params.crop.ratios.size();
+  if (has_image_extension(out)) {
+    if (crops > 1 || list.total > 1) {
+      throw UsageError(out, "names one image file, but this run writes " + std::to_string(crops) + " crops (" +
+                                std::to_string(list.files.size()) + " photos x " +
+                                std::to_string(params.crop.ratios.size()) +
+                                " ratios): give a folder (-o " + fs::path(out).stem().string() +
+                                "/) and, to choose the names in it, --name (e.g. '{stem}_{ratio}.jpg')");
+    }
+    return false;
+  }
   return list.total != 1 || list.folders_given > 0 || !params.input.list_file.empty() ||
          params.crop.ratios.size() != 1;
 }
@@ -102,7 +138,8 @@ RunSummary run_batch(const RunParams& params, SaliencyBackend& backend) {
     spdlog::info("shard {}/{}: {} of {} photos", params.input.shard.index, params.input.shard.count,
                  list.files.size(), list.total);
   }
-  if (list.files.empty()) spdlog::warn("no photos to process");
+  require_photos(params, list);
+  if (list.files.empty()) spdlog::warn("no photos in this shard");
 
   const bool folder = output_is_folder(params, list);
   if (folder && fs::exists(params.output) && !fs::is_directory(params.output)) {

@@ -1,6 +1,5 @@
 // The smartcrop command: parse options, build the params, call the library, map
 // errors to exit codes. No cropping logic lives here.
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "interrupts.hpp"
 #include "options.hpp"
 #include "smartcrop/attention_model.hpp"
 #include "smartcrop/backend_factory.hpp"
@@ -30,28 +30,11 @@ namespace {
 
 constexpr int kExitSomeFailed = 1;
 constexpr int kExitFatal = 2;
-constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as shells report it
 // Each worker holds its own forward's tensors (up to ~0.6 GB for a 3:1 panorama).
 constexpr int kMaxAutoWorkers = 8;
 
 std::atomic<bool> g_interrupted{false};
-
-// First Ctrl-C: finish the photo in hand, then stop. Second: die at once.
-void on_interrupt(int) {
-  if (g_interrupted.exchange(true)) {
-    ::signal(SIGINT, SIG_DFL);
-    ::raise(SIGINT);
-  }
-}
-
-void install_interrupt_handler() {
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
+std::atomic<long> g_heartbeat{0};
 
 void setup_logging(int verbosity, bool quiet) {
   auto logger = spdlog::stderr_color_mt("smartcrop");
@@ -88,7 +71,7 @@ void log_backend(SaliencyBackend& backend, int threads) {
 
 // Prints {"forwards": N, "seconds_per_forward": S} for the hidden --bench-forward.
 int run_forward_bench(const cli::Options& o) {
-  auto model = AttentionModel::load(resolve_model_path(o.model), o.saliency.precision);
+  auto model = AttentionModel::load(resolve_model_path(o.model).path, o.saliency.precision);
   std::vector<std::string> photos;
   for (const auto& file : collect_inputs(o.run.input).files) photos.push_back(file.path);
   const ForwardBenchResult r = bench_forward(*model, photos, o.saliency.input_size, o.bench_forward);
@@ -162,16 +145,23 @@ int run(int argc, char** argv) {
     if (!options.request_list.empty()) {
       return run_request_list(options.request_list, *choice.backend, run.crop, run.load) > 0 ? kExitSomeFailed : 0;
     }
-    install_interrupt_handler();
+    cli::stop_gracefully(&g_interrupted, &g_heartbeat);
     run.cancel = &g_interrupted;
+    run.heartbeat = &g_heartbeat;
     run.progress = !options.quiet && ::isatty(STDERR_FILENO);
     const RunSummary summary = run_batch(run, *choice.backend);
     if (!options.quiet && (summary.inputs != 1 || summary.failed > 0 || summary.interrupted ||
                             summary.skipped_hidden + summary.skipped_unsupported > 0)) {
       std::fprintf(stderr, "summary: %s\n", format_summary(summary).c_str());
     }
-    if (summary.interrupted) return kExitInterrupted;
+    if (summary.interrupted || g_interrupted.load()) return std::max(cli::interrupted_exit_code(), kExitSomeFailed);
     return summary.failed > 0 || summary.hint_errors > 0 ? kExitSomeFailed : 0;
+  } catch (const UsageError& e) {
+    spdlog::error("{}", e.what());
+    return static_cast<int>(CLI::ExitCodes::ValidationError);
+  } catch (const NoPhotosError& e) {
+    spdlog::error("{}", e.what());
+    return kExitSomeFailed;
   } catch (const Error& e) {
     spdlog::error("{}", e.what());
     return kExitFatal;
@@ -182,7 +172,8 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   keep_freed_memory_for_reuse();
-  prefer_avx512_kernels();  // before any thread: it sets an environment variable
+  prefer_avx512_kernels();        // before any thread: it sets an environment variable
+  cli::start_interrupt_thread();  // before any other thread: they inherit the blocked signals
   const int code = run(argc, argv);
   // Every output is closed and renamed into place by now. Skip the static
   // destructors: libtorch deregisters its thousands of operators one by one, which

@@ -1,11 +1,13 @@
 #include "smartcrop/image_io.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +17,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "io/atomic_file.hpp"
 #include "smartcrop/error.hpp"
 
 namespace fs = std::filesystem;
@@ -23,15 +26,47 @@ namespace smartcrop {
 
 namespace {
 
-std::vector<std::uint8_t> read_file(const std::string& path) {
-  std::error_code ec;
-  auto status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) throw Error(path, "no such file");
-  if (fs::is_directory(status)) throw Error(path, "is a folder, not an image");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path, "read error");
+// Opens `path` for reading only if it is a regular file. A FIFO, socket or device
+// would block open() or read() for ever (a FIFO with no writer), so it is refused
+// from its stat() before any open, and the open is non-blocking so that a file
+// swapped for a FIFO in between cannot block either; fstat() then checks again.
+int open_regular_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) throw Error(path, "no such file");
+    throw Error(path, std::string("cannot open: ") + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) throw Error(path, "is a folder, not an image");
+  if (!S_ISREG(st.st_mode)) throw Error(path, "not a regular file");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(path, "not a regular file");
+  }
+  return fd;
+}
+
+// Reads up to `limit` bytes of the regular file `path` (all of it for SIZE_MAX).
+std::vector<std::uint8_t> read_regular_file(const std::string& path, std::size_t limit) {
+  const int fd = open_regular_file(path);
+  struct stat st {};
+  ::fstat(fd, &st);
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(std::min<std::size_t>(limit, static_cast<std::size_t>(std::max<off_t>(st.st_size, 0))));
+  std::uint8_t chunk[1 << 16];
+  while (bytes.size() < limit) {
+    const ssize_t n = ::read(fd, chunk, std::min(sizeof chunk, limit - bytes.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw Error(path, std::string("read error: ") + std::strerror(err));
+    }
+    if (n == 0) break;
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  }
+  ::close(fd);
   return bytes;
 }
 
@@ -110,7 +145,11 @@ DecodedImage decode_image(const std::string& path, const std::vector<std::uint8_
 }
 
 DecodedImage load_image(const std::string& path, const LoadOptions& options) {
-  return decode_image(path, read_file(path), options);
+  return decode_image(path, read_regular_file(path, SIZE_MAX), options);
+}
+
+std::vector<std::uint8_t> read_file_head(const std::string& path, std::size_t max_bytes) {
+  return read_regular_file(path, max_bytes);
 }
 
 bool is_writable_format(const std::string& path) {
@@ -136,7 +175,8 @@ void write_image_atomic(const std::string& path, const cv::Mat& image, const Wri
     params = {cv::IMWRITE_PNG_COMPRESSION, 3};
     if ((image.depth() != CV_8U && image.depth() != CV_16U) || image.channels() == 2) pixels = to_bgr8(image);
   }
-  if (!options.overwrite && fs::exists(path)) throw Error(path, "output exists (use --overwrite or --skip-existing)");
+  std::error_code ec;
+  if (!options.overwrite && fs::exists(path, ec)) throw Error(path, "output exists (use --overwrite or --skip-existing)");
 
   std::vector<std::uint8_t> encoded;
   try {
@@ -145,42 +185,7 @@ void write_image_atomic(const std::string& path, const cv::Mat& image, const Wri
     throw Error(path, std::string("cannot encode image: ") + e.err);
   }
 
-  fs::path target(path);
-  fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  std::string temp = (folder / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  int fd = mkstemp(temp.data());
-  if (fd < 0) throw Error(path, std::string("cannot write: ") + std::strerror(errno));
-  std::size_t written = 0;
-  while (written < encoded.size()) {
-    ssize_t n = ::write(fd, encoded.data() + written, encoded.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw Error(path, std::string("cannot write: ") + std::strerror(err));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  ::fchmod(fd, 0644);
-  if (::close(fd) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    throw Error(path, std::string("cannot write: ") + std::strerror(err));
-  }
-  // link() refuses to replace an existing file, atomically; rename() replaces it.
-  int status = options.overwrite ? std::rename(temp.c_str(), path.c_str()) : ::link(temp.c_str(), path.c_str());
-  int err = errno;
-  if (status != 0 && !options.overwrite && (err == EPERM || err == ENOTSUP || err == EXDEV)) {
-    // A file system without hard links: fall back to check-then-rename.
-    status = fs::exists(path) ? -1 : std::rename(temp.c_str(), path.c_str());
-    err = status != 0 && fs::exists(path) ? EEXIST : errno;
-  }
-  if (status != 0 || !options.overwrite) ::unlink(temp.c_str());
-  if (status != 0) {
-    if (err == EEXIST) throw Error(path, "output exists (use --overwrite or --skip-existing)");
-    throw Error(path, std::string("cannot write: ") + std::strerror(err));
-  }
+  write_file_atomic(path, encoded.data(), encoded.size(), options.overwrite);
 }
 
 }  // namespace smartcrop

@@ -4,7 +4,11 @@
 
 #include <sched.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -153,7 +157,11 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
   const char* how = "; get one with: /usr/bin/python3 scripts/export_model.py (see models/README.md)";
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(path, std::string("model file not found") + how);
-  if (std::filesystem::is_directory(path, ec)) throw Error(path, "model path is a folder, not a TorchScript file");
+  if (std::filesystem::is_directory(path, ec)) throw Error(path, std::string("model path is a folder, not a TorchScript file") + how);
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(path, std::string("model path is not a regular file") + how);
+  if (::access(path.c_str(), R_OK) != 0) {
+    throw Error(path, std::string("cannot read model file: ") + std::strerror(errno) + how);
+  }
   const auto start = std::chrono::steady_clock::now();
   prefer_avx512_kernels();
   configure_graph_executor();
@@ -165,7 +173,7 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
   } catch (const c10::Error& e) {
     std::string reason = e.what_without_backtrace();
     reason = reason.substr(0, reason.find('\n'));
-    throw Error(path, "cannot load model (not a TorchScript file, or corrupt): " + reason);
+    throw Error(path, "cannot load model (not a TorchScript file, or corrupt): " + reason + how);
   } catch (const std::exception& e) {
     throw Error(path, std::string("cannot load model: ") + e.what());
   }

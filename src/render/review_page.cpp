@@ -15,6 +15,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "io/atomic_file.hpp"
 #include "smartcrop/comparison.hpp"
 #include "smartcrop/error.hpp"
 #include "smartcrop/image_io.hpp"
@@ -83,29 +84,7 @@ std::string now_text() {
 }
 
 void write_text_atomic(const std::string& path, const std::string& text) {
-  const fs::path target(path);
-  const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  std::string temp = (folder / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = mkstemp(temp.data());
-  if (fd < 0) throw Error(path, std::string("cannot write: ") + std::strerror(errno));
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw Error(path, std::string("cannot write: ") + std::strerror(err));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  ::fchmod(fd, 0644);
-  if (::close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    throw Error(path, std::string("cannot write: ") + std::strerror(err));
-  }
+  write_file_atomic(path, text.data(), text.size(), true);
 }
 
 constexpr const char* kStyle = R"(

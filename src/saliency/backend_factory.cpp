@@ -31,21 +31,38 @@ constexpr const char* kDefaultModel = "models/dino_vits16.pt";
 
 }  // namespace
 
-std::string resolve_model_path(const std::string& requested) {
-  if (!requested.empty()) return requested;
-  if (const char* env = std::getenv("SMARTCROP_MODEL"); env != nullptr && *env != '\0') return env;
+ModelLocation resolve_model_path(const std::string& requested) {
+  if (!requested.empty()) return {requested, "--model"};
+  if (const char* env = std::getenv("SMARTCROP_MODEL"); env != nullptr && *env != '\0') {
+    return {env, "$SMARTCROP_MODEL"};
+  }
   const fs::path candidates[] = {fs::path(SMARTCROP_SOURCE_DIR) / kDefaultModel,
                                  fs::path(SMARTCROP_INSTALL_DATADIR) / kDefaultModel};
   for (const auto& candidate : candidates) {
     std::error_code ec;
-    if (fs::exists(candidate, ec)) return candidate.string();
+    if (fs::exists(candidate, ec)) return {candidate.string(), ""};
   }
-  return candidates[0].string();
+  return {candidates[0].string(), ""};
 }
 
 std::unique_ptr<SaliencyBackend> make_center_backend() { return std::make_unique<CenterBackend>(); }
 
-BackendChoice make_backend(BackendKind kind, const std::string& model_path, const SaliencyParams& params) {
+namespace {
+
+// Loads the DINO model; an error says who named the file, so a mistyped --model
+// is recognisable as such.
+std::unique_ptr<SaliencyBackend> load_dino(const ModelLocation& model, const SaliencyParams& params) {
+  try {
+    return std::make_unique<DinoBackend>(AttentionModel::load(model.path, params.precision), params);
+  } catch (const Error& e) {
+    if (model.given_by.empty()) throw;
+    throw Error(e.path(), e.reason() + " (given by " + model.given_by + ")");
+  }
+}
+
+}  // namespace
+
+BackendChoice make_backend(BackendKind kind, const ModelLocation& model, const SaliencyParams& params) {
   BackendChoice choice;
   switch (kind) {
     case BackendKind::Center:
@@ -55,14 +72,14 @@ BackendChoice make_backend(BackendKind kind, const std::string& model_path, cons
       choice.backend = make_builtin_saliency_backend(params);
       return choice;
     case BackendKind::Dino:
-      choice.backend = std::make_unique<DinoBackend>(AttentionModel::load(model_path, params.precision), params);
+      choice.backend = load_dino(model, params);
       return choice;
     case BackendKind::Auto: {
       std::error_code ec;
-      if (fs::exists(model_path, ec)) {
-        choice.backend = std::make_unique<DinoBackend>(AttentionModel::load(model_path, params.precision), params);
+      if (!model.given_by.empty() || fs::exists(model.path, ec)) {
+        choice.backend = load_dino(model, params);
       } else {
-        choice.fallback_reason = "no DINO model at " + model_path +
+        choice.fallback_reason = "no DINO model at " + model.path +
                                  " (get one with /usr/bin/python3 scripts/export_model.py); using the built-in saliency";
         choice.backend = make_builtin_saliency_backend(params);
       }
@@ -70,6 +87,10 @@ BackendChoice make_backend(BackendKind kind, const std::string& model_path, cons
     }
   }
   throw Error("", "unknown backend");
+}
+
+BackendChoice make_backend(BackendKind kind, const std::string& model_path, const SaliencyParams& params) {
+  return make_backend(kind, ModelLocation{model_path, ""}, params);
 }
 
 }  // namespace smartcrop

@@ -59,10 +59,10 @@ def test_input_not_multiple_of_patch_is_rejected(tiny_model):
 
 def test_vit_small_random_export(run_script, tmp_path):
     output = tmp_path / "random_vits16.pt"
-    start = time.monotonic()
-    done = run_script("export_model.py", "--random-init", "--seed", "1", "-o", output, "--verify")
+    # No wall-clock bound: it failed under load on a busy 2-core machine (speed is
+    # for benchmarks); run_script's timeout still catches a hang.
+    done = run_script("export_model.py", "--random-init", "--seed", "1", "-o", output, "--verify", timeout=600)
     assert done.returncode == 0, done.stderr
-    assert time.monotonic() - start < 30
     assert "vit_small" in done.stderr and str(output) in done.stderr and "MB" in done.stderr
     meta = read_metadata(output)
     assert (meta["architecture"], meta["embed_dim"], meta["depth"], meta["num_heads"]) == ("vit_small", 384, 12, 6)
@@ -176,7 +176,7 @@ def test_missing_checkpoint_file_fails_clearly(tmp_path, capsys):
 def test_unreachable_url_fails_fast(run_script, tmp_path):
     start = time.monotonic()
     done = run_script("export_model.py", "--checkpoint", "http://127.0.0.1:9/x.pth", "-o", tmp_path / "m.pt")
-    assert time.monotonic() - start < 20
+    assert time.monotonic() - start < 60  # torch import included; a retrying download would take minutes
     assert done.returncode == 1
     assert "error: cannot download http://127.0.0.1:9/x.pth" in done.stderr
     assert "--checkpoint PATH" in done.stderr

@@ -1,0 +1,188 @@
+#!/usr/bin/python3
+"""Checks that a fresh Debian machine gets, from scripts/deps.sh, every Python module and
+every program that the project's Python (tests/ and scripts/) uses.
+
+A module counts when it is in the standard library, is the project's own, or comes
+from a Debian package that deps.sh installs (listed there, Essential, or pulled in by
+a listed package's Depends). Each module's file is mapped to its package with
+`dpkg -S`. Programs are the literal names the tests start (`subprocess.run(["cmake",
+...])`, `shutil.which("chromium")`, "/usr/bin/..." paths); names tried in a loop are
+alternatives, one of which must be installed that way.
+
+  /usr/bin/python3 scripts/check_deps.py [--deps FILE] [PROJECT_DIR]
+
+Prints one line per miss, naming the module or program, where it is used and the
+package to add; exits 1 if there is any. Run it with the Python the tests use.
+"""
+import argparse
+import ast
+import functools
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+SUBPROCESS_CALLS = {"run", "Popen", "call", "check_call", "check_output"}
+PROGRAM_PATH = re.compile(r"^/(usr/)?s?bin/[\w.+-]+$")
+
+
+def deps_packages(deps_sh):
+    """Every package name in a bash array of deps.sh: `packages=(...)` and `packages+=(...)`."""
+    text = re.sub(r"#.*", "", Path(deps_sh).read_text())
+    names = set()
+    for body in re.findall(r"\w+\+?=\(([^()]*)\)", text):
+        names.update(w for w in body.split() if re.fullmatch(r"[a-z0-9][a-z0-9.+-]+", w))
+    return names
+
+
+def installed_closure(roots):
+    """`roots`, the Essential packages, and everything their Depends/Pre-Depends pull in."""
+    fmt = "${Package}\t${Essential}\t${Depends}, ${Pre-Depends}\t${Provides}\t${db:Status-Abbrev}\n"
+    out = subprocess.run(["dpkg-query", "-W", "-f", fmt], capture_output=True, text=True).stdout
+    depends, providers, essential = {}, {}, set()
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 5 or not parts[4].startswith("ii"):
+            continue
+        name, ess, deps, provides = parts[:4]
+        depends[name] = [[re.split(r"[\s:(]", alt.strip())[0] for alt in group.split("|")]
+                         for group in deps.split(",") if group.strip()]
+        for p in provides.split(","):
+            if p.strip():
+                providers.setdefault(re.split(r"[\s(]", p.strip())[0], []).append(name)
+        if ess == "yes":
+            essential.add(name)
+    seen, todo = set(), list(roots | essential)
+    while todo:
+        name = todo.pop()
+        for real in [name] + providers.get(name, []):
+            if real in seen or real not in depends:
+                continue
+            seen.add(real)
+            for alternatives in depends[real]:
+                todo.extend(alternatives)
+    return seen | roots
+
+
+@functools.lru_cache(maxsize=None)
+def package_of(path):
+    done = subprocess.run(["dpkg", "-S", os.path.realpath(path)], capture_output=True, text=True)
+    if done.returncode != 0:
+        done = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
+    return done.stdout.split(":")[0].strip() if done.returncode == 0 else None
+
+
+def python_files(project):
+    for top in ("tests", "scripts"):
+        yield from sorted((project / top).rglob("*.py"))
+
+
+def literal_program(node):
+    """The program name of `subprocess.run(["name", ...])` or `shutil.which("name")`, else None."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute) or not node.args:
+        return None
+    owner = node.func.value.id if isinstance(node.func.value, ast.Name) else None
+    first = node.args[0]
+    if owner == "subprocess" and node.func.attr in SUBPROCESS_CALLS and isinstance(first, (ast.List, ast.Tuple)):
+        first = first.elts[0] if first.elts else None
+    elif not (owner == "shutil" and node.func.attr == "which"):
+        return None
+    if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value:
+        return first.value
+    return None
+
+
+def scan(project):
+    """Returns ({module: first file importing it}, [(alternatives, file)] of programs the tests start)."""
+    modules, programs = {}, []
+    for path in python_files(project):
+        rel = str(path.relative_to(project))
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    modules.setdefault(alias.name.split(".")[0], rel)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules.setdefault(node.module.split(".")[0], rel)
+            if not rel.startswith("tests"):
+                continue
+            if isinstance(node, ast.For) and isinstance(node.iter, (ast.Tuple, ast.List)):
+                names = [e.value for e in node.iter.elts if isinstance(e, ast.Constant) and isinstance(e.value, str) and e.value]
+                if names and any(isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "which" for n in ast.walk(node)):
+                    programs.append((names, rel))
+            name = literal_program(node)
+            if name:
+                programs.append(([name], rel))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and PROGRAM_PATH.match(node.value):
+                programs.append(([node.value], rel))
+    return modules, programs
+
+
+def check(project, deps_sh):
+    listed = deps_packages(deps_sh)
+    allowed = installed_closure(listed)
+    local = {p.stem for p in python_files(project)}
+    stdlib = sysconfig.get_paths()["stdlib"]
+    modules, programs = scan(project)
+    misses = []
+    for module, where in sorted(modules.items()):
+        if module in local or module in sys.builtin_module_names or module == "__future__":
+            continue
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            misses.append(f"module {module} (imported by {where}) is not installed for {sys.executable}")
+            continue
+        origin = spec.origin or next(iter(spec.submodule_search_locations or []), None)
+        if origin in (None, "built-in", "frozen") or (origin.startswith(stdlib) and "-packages" not in origin):
+            continue
+        if origin.startswith(str(project)):
+            continue
+        package = package_of(origin)
+        if package is None:
+            misses.append(f"module {module} (imported by {where}) comes from {origin}, which no Debian package owns")
+        elif package not in allowed:
+            misses.append(f"module {module} (imported by {where}) is in Debian package {package}, "
+                          f"which scripts/deps.sh does not install")
+    for names, where in programs:
+        found = []
+        for name in names:
+            path = name if name.startswith("/") else shutil.which(name)
+            if path and os.path.exists(path):
+                found.append((name, package_of(path)))
+        if any(package in allowed for _, package in found):
+            continue
+        what = " or ".join(names)
+        if not found:
+            misses.append(f"program {what} (started by {where}) is not installed")
+        else:
+            name, package = found[0]
+            misses.append(f"program {name} (started by {where}) is in Debian package {package}, "
+                          f"which scripts/deps.sh does not install" if package else
+                          f"program {name} (started by {where}) is not from a Debian package")
+    return misses
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("project", nargs="?", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument("--deps", help="the deps.sh to read (default: PROJECT/scripts/deps.sh)")
+    args = parser.parse_args()
+    project = Path(args.project).resolve()
+    misses = check(project, args.deps or project / "scripts" / "deps.sh")
+    for line in misses:
+        print(line)
+    return 1 if misses else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
