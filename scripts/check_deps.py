@@ -7,7 +7,10 @@ from a Debian package that deps.sh installs (listed there, Essential, or pulled 
 a listed package's Depends). Each module's file is mapped to its package with
 `dpkg -S`. Programs are the literal names the tests start (`subprocess.run(["cmake",
 ...])`, `shutil.which("chromium")`, "/usr/bin/..." paths); names tried in a loop are
-alternatives, one of which must be installed that way.
+alternatives, one of which must be installed that way. Shell scripts under scripts/ and
+tests/ and the tests' CMake files are read too: every word in them that names a
+program on PATH owned by a Debian package (`clang++` in scripts/fuzz.sh) must come
+from an installed-that-way package.
 
   /usr/bin/python3 scripts/check_deps.py [--deps FILE] [PROJECT_DIR]
 
@@ -40,8 +43,8 @@ def deps_packages(deps_sh):
 
 
 def installed_closure(roots):
-    """`roots`, the Essential packages, and everything their Depends/Pre-Depends pull in."""
-    fmt = "${Package}\t${Essential}\t${Depends}, ${Pre-Depends}\t${Provides}\t${db:Status-Abbrev}\n"
+    """`roots`, the Essential and required/important packages, and all their Depends/Pre-Depends pull in."""
+    fmt = "${Package}\t${Essential}\t${Depends}, ${Pre-Depends}\t${Provides}\t${db:Status-Abbrev}\t${Priority}\n"
     out = subprocess.run(["dpkg-query", "-W", "-f", fmt], capture_output=True, text=True).stdout
     depends, providers, essential = {}, {}, set()
     for line in out.splitlines():
@@ -54,8 +57,8 @@ def installed_closure(roots):
         for p in provides.split(","):
             if p.strip():
                 providers.setdefault(re.split(r"[\s(]", p.strip())[0], []).append(name)
-        if ess == "yes":
-            essential.add(name)
+        if ess == "yes" or (len(parts) > 5 and parts[5] in ("required", "important")):
+            essential.add(name)  # on every Debian system (debootstrap installs these)
     seen, todo = set(), list(roots | essential)
     while todo:
         name = todo.pop()
@@ -125,6 +128,33 @@ def scan(project):
     return modules, programs
 
 
+SHELL_WORD = re.compile(r"(?<![\w$/.-])[A-Za-z][\w.+-]*")
+
+
+def shell_files(project):
+    yield from sorted((project / "scripts").glob("*.sh"))
+    for pattern in ("*.sh", "*.cmake", "CMakeLists.txt"):
+        yield from sorted((project / "tests").rglob(pattern))
+
+
+def shell_programs(project):
+    """[(name, file)] for the words of shell and CMake files that name a packaged program on PATH."""
+    found, seen = [], set()
+    for path in shell_files(project):
+        text = "\n".join(line.split("#", 1)[0] for line in path.read_text(errors="replace").splitlines())
+        text = text.replace(":-", ": ")  # ${CXX:-clang++}: the default is a program too
+        if path.suffix != ".sh":  # CMake: only what a COMMAND runs, not CMake's own commands
+            text = " ".join(re.findall(r"\bCOMMAND\s+([^\s)]+)", text))
+        for word in sorted(set(SHELL_WORD.findall(text))):
+            if (word, path) in seen:
+                continue
+            seen.add((word, path))
+            where = shutil.which(word)
+            if where and where.startswith(("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/")):
+                found.append((word, str(path.relative_to(project))))
+    return found
+
+
 def check(project, deps_sh):
     listed = deps_packages(deps_sh)
     allowed = installed_closure(listed)
@@ -169,6 +199,11 @@ def check(project, deps_sh):
             misses.append(f"program {name} (started by {where}) is in Debian package {package}, "
                           f"which scripts/deps.sh does not install" if package else
                           f"program {name} (started by {where}) is not from a Debian package")
+    for name, where in shell_programs(project):
+        package = package_of(shutil.which(name))
+        if package is not None and package not in allowed:
+            misses.append(f"program {name} (used in {where}) is in Debian package {package}, "
+                          f"which scripts/deps.sh does not install")
     return misses
 
 

@@ -9,6 +9,9 @@ packages=(build-essential cmake pkg-config
   libopenblas0-openmp python3-torch python3-numpy python3-opencv)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev googletest python3-pytest python3-pil chromium libimage-exiftool-perl)
+  # clang, and libFuzzer with the sanitizer runtimes (not pulled in without recommends):
+  # scripts/fuzz.sh and the fuzz_smoke test.
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

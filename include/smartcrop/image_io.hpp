@@ -42,7 +42,7 @@ DecodedImage decode_image(const std::string& path, const std::vector<std::uint8_
 
 // What the first bytes of a file say, before any decoding.
 struct ImageHeader {
-  std::string format;     // "jpeg", "png", "webp", "bmp", "gif", or "" if not recognised
+  std::string format;     // "jpeg", "png", "webp", "bmp", "gif", "tiff", or "" if not recognised
   int width = 0;          // stored size (before EXIF orientation); 0 if unknown
   int height = 0;
   bool complete = false;  // the file reaches its format's end marker (not truncated)

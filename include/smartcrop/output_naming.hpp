@@ -16,7 +16,8 @@ namespace smartcrop {
 inline constexpr const char* kDefaultNameTemplate = "{dir}/{stem}_{ratio}.{ext}";
 
 // Throws std::invalid_argument naming the problem if `name_template` has an unknown
-// or unclosed placeholder, is absolute, or is empty.
+// or unclosed placeholder, is absolute or empty, has a ".." part, or does not end in
+// a file name (each part judged with {dir} empty).
 void check_name_template(std::string_view name_template);
 
 // Returns the template filled for `input` and `ratio_label`: {stem} file name

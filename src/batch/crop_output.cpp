@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
-#include <stdexcept>
 
 #include <opencv2/imgproc.hpp>
 
@@ -23,33 +22,6 @@ bool keeps_original(const cv::Mat& original, const std::string& output_path) {
 }
 
 }  // namespace
-
-OutputSize parse_output_size(std::string_view text) {
-  const std::string s(text);
-  OutputSize size;
-  const auto fail = [&] {
-    return std::invalid_argument("--size '" + s + "': expected WIDTHxHEIGHT or WIDTH in pixels, e.g. 1280x720");
-  };
-  try {
-    std::size_t used = 0;
-    size.width = std::stoi(s, &used);
-    if (used < s.size()) {
-      if (s[used] != 'x' && s[used] != 'X') throw fail();
-      const std::string rest = s.substr(used + 1);
-      size.height = std::stoi(rest, &used);
-      if (used != rest.size()) throw fail();
-    }
-  } catch (const std::invalid_argument&) {
-    throw fail();
-  } catch (const std::out_of_range&) {
-    throw fail();
-  }
-  if (size.width < 1 || size.width > 65535 || size.height < 0 || size.height > 65535 ||
-      (s.find_first_of("xX") != std::string::npos && size.height < 1)) {
-    throw std::invalid_argument("--size '" + s + "': sides must be 1..65535 pixels");
-  }
-  return size;
-}
 
 cv::Size resized_dimensions(int width, int height, const OutputSize& size) {
   if (size.width <= 0 || width <= 0 || height <= 0) return {width, height};

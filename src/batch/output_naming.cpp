@@ -22,6 +22,25 @@ std::string identity_key(const std::string& path) {
   return key.string();
 }
 
+// Checks each '/'-separated part of `text` with {dir} empty, as it is for photos at
+// the top of the input folder: no part may lead out of the output folder, and the
+// last must name a file.
+void check_template_parts(const std::string& text) {
+  for (std::size_t begin = 0;;) {
+    const std::size_t slash = text.find('/', begin);
+    std::string part = text.substr(begin, slash == std::string::npos ? std::string::npos : slash - begin);
+    for (std::size_t at; (at = part.find("{dir}")) != std::string::npos;) part.erase(at, 5);
+    if (part == "..") throw std::invalid_argument("--name '" + text + "': must stay inside the output folder (no '..')");
+    if (slash == std::string::npos) {
+      if (part.empty() || part == ".") {
+        throw std::invalid_argument("--name '" + text + "': must end in a file name, e.g. {stem}_{ratio}.{ext}");
+      }
+      return;
+    }
+    begin = slash + 1;
+  }
+}
+
 }  // namespace
 
 void check_name_template(std::string_view name_template) {
@@ -40,6 +59,7 @@ void check_name_template(std::string_view name_template) {
     }
     pos = close + 1;
   }
+  check_template_parts(text);
 }
 
 std::string expand_name(std::string_view name_template, const InputFile& input, const std::string& ratio_label) {
@@ -47,7 +67,10 @@ std::string expand_name(std::string_view name_template, const InputFile& input, 
   std::string ext = in.extension().string();
   ext = ext.empty() ? "jpg" : ext.substr(1);
   if (!is_writable_format("x." + ext)) ext = "png";
-  const std::string values[] = {in.stem().string(), ext, ratio_label, input.relative_dir};
+  std::string stem = in.stem().string();
+  // "...jpg" has the stem "..": as a folder it would lead out of the output folder.
+  if (stem == "." || stem == "..") stem.assign(stem.size(), '_');
+  const std::string values[] = {stem, ext, ratio_label, input.relative_dir};
 
   std::string out;
   const std::string text(name_template);

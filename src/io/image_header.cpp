@@ -1,11 +1,12 @@
 // Reading an image's size from its header, and spotting truncated files, without
 // decoding: the decompression-bomb guard must act before the decoder allocates.
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "smartcrop/image_io.hpp"
+#include "tiff_ifd.hpp"
 
 namespace smartcrop {
 
@@ -23,6 +24,19 @@ std::uint32_t le32(const std::uint8_t* p) {
 bool starts_with(const std::vector<std::uint8_t>& b, const char* magic, std::size_t offset = 0) {
   const std::size_t n = std::strlen(magic);
   return b.size() >= offset + n && std::memcmp(b.data() + offset, magic, n) == 0;
+}
+
+constexpr std::uint32_t kMaxInt = std::numeric_limits<int>::max();
+
+// Stores a size read from the file, or marks the header malformed if it cannot be
+// one: the bomb guard multiplies these, and a negative side would slip past it.
+void set_size(ImageHeader& header, std::int64_t width, std::int64_t height) {
+  if (width < 0 || height < 0 || width > kMaxInt || height > kMaxInt) {
+    header.malformed = true;
+    return;
+  }
+  header.width = static_cast<int>(width);
+  header.height = static_cast<int>(height);
 }
 
 bool is_sof(std::uint8_t marker) {
@@ -64,8 +78,7 @@ void walk_jpeg(const std::vector<std::uint8_t>& b, ImageHeader& header) {
 // PNG: IHDR gives the size; the file is complete when chunks walk to IEND.
 void walk_png(const std::vector<std::uint8_t>& b, ImageHeader& header) {
   if (b.size() >= 24 && starts_with(b, "IHDR", 12)) {
-    header.width = static_cast<int>(be32(&b[16]));
-    header.height = static_cast<int>(be32(&b[20]));
+    set_size(header, be32(&b[16]), be32(&b[20]));  // PNG allows up to 2^31 - 1
   }
   std::size_t pos = 8;
   while (pos + 12 <= b.size()) {
@@ -76,19 +89,38 @@ void walk_png(const std::vector<std::uint8_t>& b, ImageHeader& header) {
 }
 
 void read_webp(const std::vector<std::uint8_t>& b, ImageHeader& header) {
-  header.complete = b.size() >= 8 && le32(&b[4]) + 8 <= b.size();
+  header.complete = b.size() >= 8 && std::uint64_t{le32(&b[4])} + 8 <= b.size();
   if (b.size() < 30) return;
   if (starts_with(b, "VP8 ", 12)) {
-    header.width = static_cast<int>(le16(&b[26]) & 0x3FFF);
-    header.height = static_cast<int>(le16(&b[28]) & 0x3FFF);
-  } else if (starts_with(b, "VP8L", 12) && b.size() >= 25) {
+    set_size(header, le16(&b[26]) & 0x3FFF, le16(&b[28]) & 0x3FFF);
+  } else if (starts_with(b, "VP8L", 12)) {
     const std::uint32_t bits = le32(&b[21]);
-    header.width = static_cast<int>((bits & 0x3FFF) + 1);
-    header.height = static_cast<int>(((bits >> 14) & 0x3FFF) + 1);
+    set_size(header, (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1);
   } else if (starts_with(b, "VP8X", 12)) {
-    header.width = static_cast<int>((b[24] | (b[25] << 8) | (b[26] << 16)) + 1);
-    header.height = static_cast<int>((b[27] | (b[28] << 8) | (b[29] << 16)) + 1);
+    set_size(header, (b[24] | (b[25] << 8) | (b[26] << 16)) + 1, (b[27] | (b[28] << 8) | (b[29] << 16)) + 1);
   }
+}
+
+// BMP: the info header's size tells its kind. The old OS/2 header has 16-bit sides;
+// the others signed 32-bit ones, a negative height meaning rows stored top-down.
+void read_bmp(const std::vector<std::uint8_t>& b, ImageHeader& header) {
+  header.complete = le32(&b[2]) <= b.size();
+  if (le32(&b[14]) == 12) {
+    set_size(header, le16(&b[18]), le16(&b[20]));
+    return;
+  }
+  const std::int64_t width = static_cast<std::int32_t>(le32(&b[18]));
+  const std::int64_t height = static_cast<std::int32_t>(le32(&b[22]));
+  set_size(header, width, height < 0 ? -height : height);
+}
+
+// TIFF: the first directory gives the size. It may lie anywhere in the file (often
+// after the pixels), and the strips may too: completeness is left to the decoder.
+void read_tiff(const std::vector<std::uint8_t>& b, ImageHeader& header) {
+  header.complete = true;
+  const auto width = first_ifd_value(b.data(), b.size(), 256);
+  const auto height = first_ifd_value(b.data(), b.size(), 257);
+  if (width && height) set_size(header, *width, *height);
 }
 
 }  // namespace
@@ -106,14 +138,14 @@ ImageHeader read_image_header(const std::vector<std::uint8_t>& b) {
     read_webp(b, header);
   } else if (starts_with(b, "BM") && b.size() >= 26) {
     header.format = "bmp";
-    header.width = static_cast<int>(le32(&b[18]));
-    header.height = std::abs(static_cast<int>(le32(&b[22])));
-    header.complete = le32(&b[2]) <= b.size();
+    read_bmp(b, header);
   } else if (starts_with(b, "GIF8") && b.size() >= 10) {
     header.format = "gif";
-    header.width = static_cast<int>(le16(&b[6]));
-    header.height = static_cast<int>(le16(&b[8]));
+    set_size(header, le16(&b[6]), le16(&b[8]));
     header.complete = true;
+  } else if (is_tiff(b.data(), b.size())) {
+    header.format = "tiff";
+    read_tiff(b, header);
   } else {
     header.complete = true;  // unknown to us: let the decoder judge
   }

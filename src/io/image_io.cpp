@@ -152,12 +152,6 @@ std::vector<std::uint8_t> read_file_head(const std::string& path, std::size_t ma
   return read_regular_file(path, max_bytes);
 }
 
-bool is_writable_format(const std::string& path) {
-  static const char* const kExtensions[] = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"};
-  const std::string ext = lower_extension(path);
-  return std::any_of(std::begin(kExtensions), std::end(kExtensions), [&](const char* e) { return ext == e; });
-}
-
 void write_image_atomic(const std::string& path, const cv::Mat& image, const WriteOptions& options) {
   const std::string ext = lower_extension(path);
   if (!is_writable_format(path)) {

@@ -20,6 +20,27 @@ TEST(ExpandName, UnwritableExtensionBecomesPng) {
   EXPECT_EQ(expand_name("{stem}.{ext}", {"noext", ""}, "1x1"), "noext.jpg");
 }
 
+// Found by fuzz_name_template (tests/fuzz/regressions/fuzz_name_template/): a template
+// ending in "/" (or only {dir}) named a folder, "..{dir}/" led out of the output folder
+// for photos at the top, and a photo called "...jpg" has the stem "..", which led
+// {stem}/... out of it too.
+TEST(CheckNameTemplate, RejectsTemplatesThatNameAFolder) {
+  for (const char* folder : {"{stem}/", "{dir}", "{dir}/{dir}", "x/.", "{stem}/..", "..{dir}"}) {
+    EXPECT_THROW(check_name_template(folder), std::invalid_argument) << folder;
+  }
+  // Out of the output folder, also once an empty {dir} is gone (dot-dot-before-empty-dir).
+  for (const char* outside : {"../{stem}.jpg", "a/../../{stem}.jpg", "..{dir}/{stem}.jpg"}) {
+    EXPECT_THROW(check_name_template(outside), std::invalid_argument) << outside;
+  }
+  EXPECT_NO_THROW(check_name_template("dir/rid"));
+  EXPECT_NO_THROW(check_name_template("{stem}/{dir}x.jpg"));
+}
+
+TEST(ExpandName, DotDotStemStaysInsideTheOutputFolder) {
+  EXPECT_EQ(expand_name("{stem}/{ratio}.{ext}", {"in/...jpg", ""}, "3x2"), "__/3x2.jpg");
+  EXPECT_EQ(expand_name("{stem}", {"in/..jpg", ""}, "3x2"), "_");  // not ".", the output folder
+}
+
 TEST(CheckNameTemplate, RejectsUnknownUnclosedAbsoluteAndEmpty) {
   EXPECT_NO_THROW(check_name_template("{dir}/thumb-{stem}-{ratio}.webp"));
   EXPECT_THROW(check_name_template("{stem}_{size}.jpg"), std::invalid_argument);

@@ -39,6 +39,48 @@ TEST(ReadImageHeader, SizesAndCompletenessWithoutDecoding) {
   EXPECT_TRUE(read_image_header(progressive).complete);
 }
 
+TEST(ReadImageHeader, TiffSizeComesFromItsFirstDirectory) {
+  for (int type : {CV_8UC3, CV_16UC1}) {
+    const auto bytes = encode(".tif", colour(123, 45, type));
+    const ImageHeader h = read_image_header(bytes);
+    EXPECT_EQ(h.format, "tiff");
+    EXPECT_EQ(h.width, 123);
+    EXPECT_EQ(h.height, 45);
+  }
+}
+
+// Found by fuzz_image_header (tests/fuzz/regressions/fuzz_image_header/bmp-negative-width):
+// a BMP claiming a negative width gave a negative pixel count that passed the bomb guard.
+TEST(ReadImageHeader, BmpWithNegativeWidthIsCorruptNotNegative) {
+  auto bytes = encode(".bmp", colour(30, 20));
+  const std::uint8_t negative[] = {0x00, 0x04, 0x00, 0x80};  // -2147482624, little-endian
+  std::copy(negative, negative + 4, bytes.begin() + 18);
+  const ImageHeader h = read_image_header(bytes);
+  EXPECT_TRUE(h.malformed);
+  EXPECT_GE(h.width, 0);
+  try {
+    decode_image("neg.bmp", bytes);
+    ADD_FAILURE() << "decoded";
+  } catch (const Error& e) {
+    EXPECT_NE(e.reason().find("corrupt bmp"), std::string::npos) << e.reason();
+  }
+}
+
+// Found by fuzz_exif (tests/fuzz/regressions/fuzz_exif/ifd-offset-wraps): an IFD offset
+// near 4 GiB wrapped around the bounds check and the reader jumped outside the buffer.
+TEST(ReadExifOrientation, IfdOffsetNearFourGigabytesIsIgnored) {
+  auto jpeg = encode(".jpg", colour(16, 8));
+  const std::uint8_t app1[] = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0x00, 0x2A,
+                               0xFF, 0xFF, 0xFF, 0xFE, 0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00,
+                               0x00, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  jpeg.insert(jpeg.begin() + 2, std::begin(app1), std::end(app1));
+  EXPECT_EQ(read_exif_orientation(jpeg), 1);
+  const std::uint8_t right_after_header[] = {0x00, 0x00, 0x00, 0x08};
+  std::copy(right_after_header, right_after_header + 4, jpeg.begin() + 16);  // the same block, sane: orientation 6
+  EXPECT_EQ(read_exif_orientation(jpeg), 6);
+  EXPECT_EQ(decode_image("rot.jpg", jpeg).width(), 8);
+}
+
 TEST(DecodeImage, TruncatedFilesAreRefusedWithTheirOwnMessage) {
   for (const char* ext : {".jpg", ".png", ".webp"}) {
     cv::Mat noise(200, 300, CV_8UC3);

@@ -117,6 +117,26 @@ def test_unknown_name_placeholder_is_a_usage_error(tmp_path):
     assert "unknown placeholder {bogus}" in r.stderr
 
 
+@pytest.mark.parametrize("template, reason", [
+    ("{stem}/", "must end in a file name"), ("{dir}", "must end in a file name"), ("x/.", "must end in a file name"),
+    ("../{stem}.jpg", "must stay inside the output folder"), ("..{dir}/{stem}.jpg", "must stay inside")])
+def test_name_that_names_a_folder_is_a_usage_error(tmp_path, template, reason):
+    out = tmp_path / "out"
+    r = run(images.photo(tmp_path / "a.jpg"), "-o", out, "--name", template)
+    assert r.returncode not in (0, 1, 2)
+    assert reason in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg"]
+
+
+def test_dot_dot_stem_stays_inside_the_output_folder(tmp_path):
+    out = tmp_path / "out"
+    r = run(images.photo(tmp_path / "in" / "...jpg"), "--ratio", "16:9,1:1", "-o", out,
+            "--name", "{stem}/{ratio}.{ext}")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (out / "__").iterdir()) == ["16x9.jpg", "1x1.jpg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+
+
 def test_inputs_are_never_overwritten(tmp_path):
     src = tmp_path / "in"
     paths = [images.photo(src / f"p{i}.jpg", seed=i) for i in range(2)]
