@@ -5,11 +5,11 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config
-  libtorch-dev libopencv-dev opencv-data libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libtorch-dev libopencv-dev opencv-data libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libexiv2-dev
   libjpeg-dev libpng-dev libwebp-dev
   libopenblas0-openmp python3-torch python3-numpy python3-opencv)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev googletest python3-pytest python3-pil chromium)
+  packages+=(libgtest-dev googletest python3-pytest python3-pil chromium libimage-exiftool-perl)
   # clang, and libFuzzer with the sanitizer runtimes (not pulled in without recommends):
   # scripts/fuzz.sh and the fuzz_smoke test.
   packages+=(clang libclang-rt-14-dev)

@@ -19,7 +19,7 @@ while (($#)); do
        seconds=$1; shift ;;
   esac
 done
-targets=(fuzz_image_header fuzz_exif fuzz_ratio fuzz_output_size fuzz_name_template)
+targets=(fuzz_image_header fuzz_exif fuzz_ratio fuzz_output_size fuzz_name_template fuzz_steering fuzz_xmp_packet)
 ((${#only[@]})) && targets=("${only[@]}")
 
 cxx=${FUZZ_CXX:-clang++}

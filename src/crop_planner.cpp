@@ -12,10 +12,12 @@ namespace {
 // The window in map pixels is the original window divided by the map scale;
 // its centre, mapped back, places the original window (so a window as wide as
 // the map stays centred however the sizes round).
-CropChoice mass_choice(const ScoreMap& score, WindowSize size, int width, int height, const MassWindowParams& params) {
+CropChoice mass_choice(const ScoreMap& score, WindowSize size, int width, int height, const MassWindowParams& params,
+                       const PositionRange& allowed) {
   const int map_w = static_cast<int>(std::lround(size.width / score.scale_x));
   const int map_h = static_cast<int>(std::lround(size.height / score.scale_y));
-  const MassWindow found = find_mass_window(score, map_w, map_h, params);
+  const PositionRange map_allowed = map_positions(allowed, size, map_w, map_h, score.scale_x, score.scale_y);
+  const MassWindow found = find_mass_window(score, map_w, map_h, params, map_allowed);
   CropChoice choice;
   const double cx = (found.x + found.width / 2.0) * score.scale_x;
   const double cy = (found.y + found.height / 2.0) * score.scale_y;
@@ -37,10 +39,11 @@ WindowTables learned_tables(const SaliencyResult& saliency) {
 
 // The same window geometry as mass_choice, chosen by the learned model.
 CropChoice learned_choice(const WindowTables& tables, const ScoreMap& map, WindowSize size, int width, int height,
-                          const WindowModel& model) {
+                          const WindowModel& model, const PositionRange& allowed) {
   const int map_w = static_cast<int>(std::lround(size.width / map.scale_x));
   const int map_h = static_cast<int>(std::lround(size.height / map.scale_y));
-  const LearnedWindow found = find_learned_window(tables, model, map_w, map_h);
+  const PositionRange map_allowed = map_positions(allowed, size, map_w, map_h, map.scale_x, map.scale_y);
+  const LearnedWindow found = find_learned_window(tables, model, map_w, map_h, map_allowed);
   CropChoice choice;
   const double cx = (found.x + found.width / 2.0) * map.scale_x;
   const double cy = (found.y + found.height / 2.0) * map.scale_y;
@@ -57,8 +60,10 @@ Strategy resolve_strategy(Strategy requested, const std::string& backend_name) {
   return backend_name == "saliency" ? Strategy::Learned : Strategy::Mass;
 }
 
-CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropParams& params) {
+CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropParams& params,
+                    const Steering& steering) {
   CropPlan plan;
+  plan.steering = steering;
   plan.width = width;
   plan.height = height;
   plan.saliency = std::move(saliency);
@@ -76,16 +81,23 @@ CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropPa
     CropChoice choice;
     choice.ratio = ratio;
     const WindowSize size = largest_window(width, height, ratio.value());
+    const SteeredWindow steer = steer_window(steering, size, width, height);
     if (params.strategy == Strategy::Mass) {
-      choice = mass_choice(score, size, width, height, params.mass);
+      choice = mass_choice(score, size, width, height, params.mass, steer.allowed);
       choice.ratio = ratio;
+      choice.box = steer.allowed.clamp(choice.box);
+      if (steering.active()) choice.confidence = mass_inside(score, choice.box);
     } else if (params.strategy == Strategy::Learned) {
-      choice = learned_choice(*tables, plan.saliency.attention, size, width, height, *params.window_model);
+      choice = learned_choice(*tables, plan.saliency.attention, size, width, height, *params.window_model,
+                              steer.allowed);
       choice.ratio = ratio;
+      choice.box = steer.allowed.clamp(choice.box);
     } else {
-      choice.box = center_window_on(plan.peak_x, plan.peak_y, size, width, height);
+      choice.box = steer.allowed.clamp(center_window_on(plan.peak_x, plan.peak_y, size, width, height));
       choice.confidence = mass_inside(plan.saliency.attention, choice.box);
     }
+    choice.steer = steer;
+    choice.steer.kept = keep_regions_inside(steering, choice.box);
     plan.crops.push_back(choice);
   }
   return plan;

@@ -17,7 +17,7 @@ add_library(smartcrop_sanitized STATIC ${SANITIZED_SOURCES})
 target_include_directories(smartcrop_sanitized PUBLIC ${CMAKE_SOURCE_DIR}/include ${OpenCV_INCLUDE_DIRS}
   PRIVATE ${CMAKE_SOURCE_DIR}/src)
 target_link_libraries(smartcrop_sanitized PUBLIC ${OpenCV_LIBS} JPEG::JPEG PNG::PNG PkgConfig::WEBP ${CMAKE_DL_LIBS}
-  spdlog::spdlog nlohmann_json::nlohmann_json)
+  spdlog::spdlog nlohmann_json::nlohmann_json exiv2lib)
 target_compile_options(smartcrop_sanitized PUBLIC ${SMARTCROP_SANITIZE_FLAGS})
 target_link_options(smartcrop_sanitized PUBLIC ${SMARTCROP_SANITIZE_FLAGS})
 target_compile_definitions(smartcrop_sanitized PRIVATE SMARTCROP_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
@@ -25,7 +25,7 @@ target_compile_definitions(smartcrop_sanitized PRIVATE SMARTCROP_SOURCE_DIR="${C
 
 # The tests that load no model: geometry, inputs, naming, image io, early decode, render.
 set(SANITIZED_TEST_SOURCES ${UNIT_TEST_SOURCES})
-foreach(name batch_inputs batch_naming image_io early_decode comparison review_page)
+foreach(name batch_inputs batch_naming image_io early_decode comparison review_page steering_strip)
   list(APPEND SANITIZED_TEST_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/core/${name}_test.cpp)
 endforeach()
 add_executable(sanitized_tests ${SANITIZED_TEST_SOURCES})

@@ -16,6 +16,7 @@
 #include "smartcrop/error.hpp"
 #include "smartcrop/image_io.hpp"
 #include "smartcrop/output_naming.hpp"
+#include "smartcrop/steering.hpp"
 
 namespace smartcrop {
 
@@ -42,6 +43,14 @@ struct OutputSize {
   int height = 0;  // 0 = from width and the crop's ratio
 };
 
+// What steers the crops besides the photo itself (README, "Steering the crop").
+// Precedence per photo: its hints row, then the flags, then the regions in the
+// file (LoadOptions::read_regions), then the automatic crop.
+struct SteerParams {
+  SteeringSpec flags;      // --focus / --keep, for every photo
+  std::string hints_file;  // --hints: CSV with a header or JSON lines, per photo; "-" = stdin
+};
+
 struct RunParams {
   InputSpec input;
   std::string output;  // a file (one input, one ratio), a folder, or "" to write no images
@@ -50,6 +59,7 @@ struct RunParams {
   bool dry_run = false;  // plan and report crops, write nothing
   OutputSize size;
   CropParams crop;
+  SteerParams steer;
   LoadOptions load;
   WriteOptions write;
   bool print_box = false;          // "x y w h" per crop on stdout
@@ -75,6 +85,7 @@ struct RunSummary {
   int skipped = 0;           // outputs that existed and were kept (--skip-existing)
   int failed = 0;            // photos that failed
   int not_processed = 0;     // photos left when the run was interrupted
+  int hint_errors = 0;       // --hints rows that match no photo of the batch (or are unreadable)
   int skipped_hidden = 0;    // hidden files in folder inputs
   int skipped_unsupported = 0;
   bool interrupted = false;

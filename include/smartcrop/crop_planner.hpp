@@ -11,6 +11,7 @@
 #include "smartcrop/learned_window.hpp"
 #include "smartcrop/mass_window.hpp"
 #include "smartcrop/ratio.hpp"
+#include "smartcrop/steering.hpp"
 #include "smartcrop/window.hpp"
 
 namespace smartcrop {
@@ -39,6 +40,7 @@ struct CropChoice {
   AspectRatio ratio;
   Box box;                  // original pixels
   double confidence = 0.0;  // share of saliency inside the box (peak, learned: attention map, mass: score map)
+  SteeredWindow steer;      // the positions steering allowed; kept = keep-regions inside the box
 };
 
 struct CropPlan {
@@ -48,11 +50,13 @@ struct CropPlan {
   double peak_x = 0.0;  // blurred peak, original pixels
   double peak_y = 0.0;
   std::vector<CropChoice> crops;  // one per requested ratio, in order
+  Steering steering;              // what steered the crops ("auto": nothing)
 };
 
 // Chooses one crop box per ratio from the saliency already computed for a
-// width x height photo.
-CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropParams& params);
+// width x height photo, among the positions `steering` allows (steer_window).
+CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropParams& params,
+                    const Steering& steering = {});
 
 // Returns the pixels of `box` cut from `image` (a copy).
 cv::Mat cut_crop(const cv::Mat& image, const Box& box);

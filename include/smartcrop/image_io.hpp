@@ -7,17 +7,21 @@
 
 #include <opencv2/core.hpp>
 
+#include "smartcrop/file_regions.hpp"
+
 namespace smartcrop {
 
 struct LoadOptions {
   // Refuse images with more pixels than this (decompression-bomb guard); 0 = no limit.
   std::int64_t max_pixels = 178'956'970;  // same default as Pillow's bomb warning x2
+  bool read_regions = true;  // read the face/focus regions in the metadata (--regions auto)
 };
 
 struct DecodedImage {
   cv::Mat pixels;         // 8-bit, 3-channel BGR, upright (EXIF orientation applied)
   cv::Mat original;       // as decoded (any depth/channels, alpha kept), upright
   int orientation = 1;    // EXIF orientation tag that was applied (1 = none)
+  FileRegions regions;    // regions stored in the file's metadata, upright (LoadOptions::read_regions)
   int width() const { return pixels.cols; }
   int height() const { return pixels.rows; }
 };

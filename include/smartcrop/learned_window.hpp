@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "smartcrop/score_map.hpp"
+#include "smartcrop/window.hpp"
 
 namespace smartcrop {
 
@@ -55,16 +56,6 @@ struct WindowModel {
 // Throws std::invalid_argument naming what is wrong.
 WindowModel make_window_model(const std::vector<std::string>& names, const std::vector<double>& weights,
                               const std::vector<double>& scales);
-
-// Positions (top-left corners, map pixels) the search may choose from; the
-// full range when left at its defaults. Constraints (keep-regions, focus
-// points) narrow it before the search.
-struct PositionRange {
-  int x_min = 0;
-  int y_min = 0;
-  int x_max = -1;  // inclusive; -1 = as far as the map allows
-  int y_max = -1;
-};
 
 struct LearnedWindow {
   int x = 0;  // top-left corner, map pixels

@@ -3,6 +3,7 @@
 // with a summed-area table. Plain C++ (no OpenCV, no Torch).
 
 #include "smartcrop/score_map.hpp"
+#include "smartcrop/window.hpp"
 
 namespace smartcrop {
 
@@ -24,7 +25,9 @@ struct MassWindow {
 // Returns the width x height window (map pixels, each clamped to 1..map size)
 // with the largest score. Ties (scores within 1e-9) go to the window whose
 // centre is nearest the map centre, then to the first in row-major order.
-// Map must not be empty; negative values are not expected.
-MassWindow find_mass_window(const ScoreMap& map, int width, int height, const MassWindowParams& params);
+// Map must not be empty; negative values are not expected. Only top-left corners
+// inside `allowed` (map pixels, clamped to the map) are considered: steering.
+MassWindow find_mass_window(const ScoreMap& map, int width, int height, const MassWindowParams& params,
+                            const PositionRange& allowed = {});
 
 }  // namespace smartcrop

@@ -17,6 +17,9 @@ struct PhotoPlan {
   std::vector<std::string> outputs;  // per ratio; "" writes nothing
   std::vector<bool> keep_existing;   // per ratio: exists and --skip-existing
   bool skip_all = false;             // every output exists: nothing to decode
+  SteeringSpec hint;                 // this photo's --hints row (empty: none)
+  std::string hint_where;            // "hints.csv line 4", for messages
+  std::string hint_error;            // the row could not be used: the photo fails with this
 };
 
 // What became of one crop.
@@ -32,6 +35,7 @@ struct PhotoWork {
   CropPlan crops;
   std::vector<CropOutcome> outcomes;  // filled by the writer
   std::string error;                  // "PATH: reason" when the photo failed before writing
+  std::vector<std::string> warnings;  // steering that could not be honoured in full (logged, and in the JSON)
   double decode_seconds = 0.0;
   double saliency_seconds = 0.0;
   double write_seconds = 0.0;

@@ -15,6 +15,7 @@
 
 #include "crop_output.hpp"
 #include "json_record.hpp"
+#include "steering_choice.hpp"
 #include "smartcrop/error.hpp"
 
 namespace fs = std::filesystem;
@@ -201,6 +202,10 @@ class Pipeline {
     PhotoWork work;
     work.plan = &plan;
     if (plan.skip_all) return work;
+    if (!plan.hint_error.empty()) {
+      work.error = plan.input.path + ": " + plan.hint_error;
+      return work;
+    }
     const auto start = std::chrono::steady_clock::now();
     try {
       std::optional<DecodedImage> early;
@@ -225,7 +230,9 @@ class Pipeline {
     try {
       SaliencyResult saliency = backend.compute(work.image.pixels, path);
       work.saliency_seconds = saliency.seconds;
-      work.crops = plan_crops(std::move(saliency), work.image.width(), work.image.height(), params_.crop);
+      const Steering steering = choose_steering(*work.plan, params_.steer, work.image);
+      work.crops = plan_crops(std::move(saliency), work.image.width(), work.image.height(), params_.crop, steering);
+      work.warnings = steering_warnings(work);
       if (!params_.dump_attention_dir.empty()) {
         if (const HeadAttention* heads = backend.last_heads()) dump_heads(params_.dump_attention_dir, path, *heads);
       }
@@ -297,6 +304,11 @@ class Pipeline {
     work.write_seconds = seconds_since(start);
   }
 
+  // On the writer thread, so that the lines come in input order.
+  void log_steering(const PhotoWork& work) const {
+    for (const auto& warning : work.warnings) spdlog::warn("{}: {}", work.plan->input.path, warning);
+  }
+
   void finish(PhotoWork& work) {
     const PhotoPlan& plan = *work.plan;
     if (!work.error.empty()) {
@@ -307,6 +319,7 @@ class Pipeline {
       summary_.skipped += static_cast<int>(plan.outputs.size());
       spdlog::debug("{}: every output exists, skipped", plan.input.path);
     } else {
+      log_steering(work);
       write_crops(work);
       bool failed = params_.review_sink != nullptr &&
                     !params_.review_sink->add_photo(plan.input, work.image.pixels, work.crops);

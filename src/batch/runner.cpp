@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "hints.hpp"
 #include "photo_job.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
@@ -117,6 +118,7 @@ std::string format_summary(const RunSummary& s) {
   int n = std::snprintf(text, sizeof text, "%d written, %d skipped, %d failed; %d photos in %.1f s (%.2f photos/s)",
                         s.written, s.skipped, s.failed, s.inputs, s.seconds, rate);
   std::string line(text, static_cast<std::size_t>(std::max(0, n)));
+  if (s.hint_errors > 0) line += "; " + std::to_string(s.hint_errors) + " hints row(s) matched no photo";
   if (s.interrupted) line += "; interrupted, " + std::to_string(s.not_processed) + " photos not processed";
   if (s.skipped_hidden + s.skipped_unsupported > 0) {
     line += "; ignored in folders: " + std::to_string(s.skipped_hidden) + " hidden, " +
@@ -143,7 +145,10 @@ RunSummary run_batch(const RunParams& params, SaliencyBackend& backend) {
   if (folder && fs::exists(params.output) && !fs::is_directory(params.output)) {
     throw Error(params.output, "output is a file, but several crops need a folder");
   }
-  const std::vector<PhotoPlan> plans = plan_photos(params, list, folder);
+  std::vector<PhotoPlan> plans = plan_photos(params, list, folder);
+  if (!params.steer.hints_file.empty()) {
+    summary.hint_errors = load_hints(params.steer.hints_file, plans, params.input.shard.count > 1);
+  }
   if (folder && !params.dry_run) {
     std::error_code ec;
     fs::create_directories(params.output, ec);

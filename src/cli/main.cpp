@@ -150,7 +150,7 @@ int run(int argc, char** argv) {
       std::fprintf(stderr, "summary: %s\n", format_summary(summary).c_str());
     }
     if (summary.interrupted || g_interrupted.load()) return std::max(cli::interrupted_exit_code(), kExitSomeFailed);
-    return summary.failed > 0 ? kExitSomeFailed : 0;
+    return summary.failed > 0 || summary.hint_errors > 0 ? kExitSomeFailed : 0;
   } catch (const UsageError& e) {
     spdlog::error("{}", e.what());
     return static_cast<int>(CLI::ExitCodes::ValidationError);

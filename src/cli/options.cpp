@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "smartcrop/ratio.hpp"
+#include "smartcrop/steering.hpp"
 
 namespace smartcrop::cli {
 
@@ -72,6 +73,18 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 
+  app.add_option("--focus", o.focus_text,
+                 "Centre every crop on X,Y as far as the edges allow: fractions (0.7,0.3) or pixels (1200,400px) "
+                 "of the upright photo")
+      ->check(parsed_by([](const std::string& t) { parse_focus(t); }, "X,Y"));
+  app.add_option("--keep", o.keep_text,
+                 "Keep the region X,Y,W,H (fractions or ...px) inside every crop; the window model places it")
+      ->check(parsed_by([](const std::string& t) { parse_keep(t); }, "X,Y,W,H"));
+  app.add_option("--hints", run.steer.hints_file,
+                 "Per-photo focus/keep: CSV with a header path,focus,keep or JSON lines ('-' = stdin); "
+                 "overrides --focus/--keep for its photos");
+  add_choice<RegionsMode>(app, "--regions", o.regions, {{"auto", RegionsMode::Auto}, {"ignore", RegionsMode::Ignore}},
+                   "Face/pet/focus regions stored in the file (XMP, sidecar): auto steers by them, ignore does not");
   app.add_option("--model", o.model, "TorchScript model (default: $SMARTCROP_MODEL or models/dino_vits16.pt)");
   add_choice<BackendKind>(app, "--backend", o.backend,
                           {{"auto", BackendKind::Auto}, {"dino", BackendKind::Dino}, {"saliency", BackendKind::Saliency}, {"center", BackendKind::Center}},
@@ -143,9 +156,15 @@ std::string finish_options(Options& o) {
     for (const auto& text : o.ratio_texts) run.crop.ratios.push_back(parse_ratio(text));
     if (!o.shard_text.empty()) run.input.shard = parse_shard(o.shard_text);
     if (!o.size_text.empty()) run.size = parse_output_size(o.size_text);
+    if (!o.focus_text.empty()) run.steer.flags.focus = parse_focus(o.focus_text);
+    if (!o.keep_text.empty()) run.steer.flags.keep = parse_keep(o.keep_text);
   } catch (const std::invalid_argument& e) {
     return e.what();
   }
+  if (run.steer.hints_file == "-" && run.input.list_file == "-") {
+    return "--hints - and --from - cannot both read standard input";
+  }
+  run.load.read_regions = o.regions == RegionsMode::Auto;
   run.existing = o.overwrite ? ExistingOutput::Overwrite
                  : o.skip_existing ? ExistingOutput::Skip
                                    : ExistingOutput::Fail;

@@ -11,12 +11,18 @@
 
 namespace smartcrop::cli {
 
+// --regions: steer by the regions stored in the file, or not.
+enum class RegionsMode { Auto, Ignore };
+
 struct Options {
   RunParams run;                    // inputs, outputs, naming, crop params (ratios filled by finish())
   std::vector<std::string> ratio_texts{"16:9"};
   Strategy strategy = Strategy::Auto;
   std::string shard_text;
   std::string size_text;
+  std::string focus_text;     // --focus X,Y
+  std::string keep_text;      // --keep X,Y,W,H
+  RegionsMode regions = RegionsMode::Auto;
   bool overwrite = false;
   bool skip_existing = false;
   BackendKind backend = BackendKind::Auto;

@@ -142,6 +142,7 @@ DecodedImage decode_image(const std::string& path, const std::vector<std::uint8_
   } catch (const std::exception& e) {
     throw Error(path, std::string("cannot convert image: ") + e.what());
   }
+  if (options.read_regions) image.regions = read_file_regions(path, bytes, decoded.cols, decoded.rows, image.orientation);
   return image;
 }
 

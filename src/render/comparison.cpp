@@ -157,6 +157,14 @@ ComparisonStrip build_comparison(const cv::Mat& photo, const CropPlan& plan, con
           draw_crop_outline(area, plan.crops[i].box, sx, sy, t, crop_colour(static_cast<int>(i)),
                             ratio_display(plan.crops[i].ratio), labels);
         }
+        // The regions that steered the crops, and the focus point.
+        for (const SteerRegion& region : plan.steering.regions) {
+          if (region.area.width > 0.0 && region.area.height > 0.0) {
+            draw_region_outline(area, region.area.x, region.area.y, region.area.width, region.area.height, sx, sy,
+                                std::max(1, t / 2));
+          }
+        }
+        if (plan.steering.focus) draw_peak_marker(area, plan.steering.focus->x * sx, plan.steering.focus->y * sy, height);
         panel.label = "1 original " + std::to_string(photo.cols) + "x" + std::to_string(photo.rows);
         shorter = {"1 original", "1"};
         break;

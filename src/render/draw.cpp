@@ -112,6 +112,27 @@ void draw_crop_outline(cv::Mat& area, const Box& box, double sx, double sy, int 
   cv::putText(area, label, cv::Point(tx + pad, ty + pad + text.height), kFont, scale, colour, weight, cv::LINE_AA);
 }
 
+void draw_region_outline(cv::Mat& area, double x, double y, double width, double height, double sx, double sy,
+                         int thickness) {
+  const int x0 = static_cast<int>(std::lround(x * sx)), y0 = static_cast<int>(std::lround(y * sy));
+  const int x1 = std::max(x0 + 1, static_cast<int>(std::lround((x + width) * sx)) - 1);
+  const int y1 = std::max(y0 + 1, static_cast<int>(std::lround((y + height) * sy)) - 1);
+  const int dash = std::max(4, 3 * thickness);
+  const cv::Point corners[] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
+  for (const auto& [colour, weight] : {std::pair{kDark, thickness + 2}, std::pair{cv::Scalar(255, 255, 255), thickness}}) {
+    for (int side = 0; side < 4; ++side) {
+      const cv::Point a = corners[side], b = corners[(side + 1) % 4];
+      const double length = std::hypot(b.x - a.x, b.y - a.y);
+      for (double t = 0.0; t < length; t += 2.0 * dash) {
+        const double t1 = std::min(length, t + dash);
+        const cv::Point p(a.x + static_cast<int>((b.x - a.x) * t / length), a.y + static_cast<int>((b.y - a.y) * t / length));
+        const cv::Point q(a.x + static_cast<int>((b.x - a.x) * t1 / length), a.y + static_cast<int>((b.y - a.y) * t1 / length));
+        cv::line(area, p, q, colour, weight, cv::LINE_8);
+      }
+    }
+  }
+}
+
 void draw_heat_overlay(cv::Mat& area, const cv::Mat& photo, const ScoreMap& map, double sx, double sy) {
   cv::Mat dim;
   cv::resize(photo, dim, area.size(), 0, 0, cv::INTER_AREA);

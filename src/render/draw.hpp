@@ -26,6 +26,11 @@ int outline_thickness(int panel_height);
 void draw_crop_outline(cv::Mat& area, const Box& box, double sx, double sy, int thickness,
                        const cv::Scalar& colour, const std::string& label, std::vector<cv::Rect>& placed);
 
+// Draws a steering region (original pixels, continuous, scaled by sx, sy) as a
+// dashed white outline with a dark halo, unlike the solid crop outlines.
+void draw_region_outline(cv::Mat& area, double x, double y, double width, double height, double sx, double sy,
+                         int thickness);
+
 // Fills `area` with a dimmed copy of `photo` under a colour heat map of `map`
 // (map pixels scaled by map.scale * (sx, sy) into the panel; uncovered parts stay dim).
 void draw_heat_overlay(cv::Mat& area, const cv::Mat& photo, const ScoreMap& map, double sx, double sy);

@@ -10,7 +10,8 @@ namespace {
 constexpr double kTie = 1e-9;  // scores are shares (0..1): far below any meaningful difference
 }  // namespace
 
-MassWindow find_mass_window(const ScoreMap& map, int width, int height, const MassWindowParams& params) {
+MassWindow find_mass_window(const ScoreMap& map, int width, int height, const MassWindowParams& params,
+                            const PositionRange& allowed) {
   if (map.empty()) throw std::invalid_argument("find_mass_window on an empty map");
   const int w = map.width, h = map.height;
   MassWindow best;
@@ -28,15 +29,17 @@ MassWindow find_mass_window(const ScoreMap& map, int width, int height, const Ma
     const double fx = (2.0 * x - (nx - 1)) * half_w, fy = (2.0 * y - (ny - 1)) * half_h;
     return *share - params.center_prior * (fx * fx + fy * fy);
   };
+  const int x0 = std::clamp(allowed.x_min, 0, nx - 1), x1 = std::clamp(allowed.x_max, x0, nx - 1);
+  const int y0 = std::clamp(allowed.y_min, 0, ny - 1), y1 = std::clamp(allowed.y_max, y0, ny - 1);
   // Two passes so that the tie rule does not depend on the scan order: the best
   // score first, then the most central window among those within kTie of it.
   double top = -1e300, share = 0.0;
-  for (int y = 0; y < ny; ++y)
-    for (int x = 0; x < nx; ++x) top = std::max(top, score_at(x, y, &share));
+  for (int y = y0; y <= y1; ++y)
+    for (int x = x0; x <= x1; ++x) top = std::max(top, score_at(x, y, &share));
   long long best_dist = -1;
-  for (int y = 0; y < ny; ++y) {
+  for (int y = y0; y <= y1; ++y) {
     const long long dy = 2LL * y - (ny - 1);
-    for (int x = 0; x < nx; ++x) {
+    for (int x = x0; x <= x1; ++x) {
       const long long dx = 2LL * x - (nx - 1);
       const long long dist = dx * dx + dy * dy;
       if (score_at(x, y, &share) < top - kTie || (best_dist >= 0 && dist >= best_dist)) continue;

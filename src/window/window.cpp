@@ -25,11 +25,37 @@ WindowSize largest_window(int image_width, int image_height, double ratio) {
   return size;
 }
 
+Box PositionRange::clamp(Box box) const {
+  box.x = std::clamp(box.x, x_min, std::max(x_min, x_max));
+  box.y = std::clamp(box.y, y_min, std::max(y_min, y_max));
+  return box;
+}
+
 Box center_window_on(double cx, double cy, WindowSize size, int image_width, int image_height) {
   Box box{0, 0, size.width, size.height};
   box.x = std::clamp(round_half_up(cx - size.width / 2.0), 0, image_width - size.width);
   box.y = std::clamp(round_half_up(cy - size.height / 2.0), 0, image_height - size.height);
   return box;
+}
+
+namespace {
+// [lo, hi] of map starts for original starts [first, last]: inward rounding, or the
+// nearest single start when the range is narrower than a map pixel.
+void map_axis(int first, int last, int window, int map_window, double scale, int* lo, int* hi) {
+  const auto to_map = [&](int start) { return (start + window / 2.0) / scale - map_window / 2.0; };
+  const double a = to_map(first), b = to_map(std::min(last, 1 << 29));
+  *lo = static_cast<int>(std::ceil(a - 1e-9));
+  *hi = static_cast<int>(std::floor(b + 1e-9));
+  if (*hi < *lo) *lo = *hi = static_cast<int>(std::lround((a + b) / 2.0));
+}
+}  // namespace
+
+PositionRange map_positions(const PositionRange& allowed, WindowSize size, int map_w, int map_h, double scale_x,
+                            double scale_y) {
+  PositionRange range;
+  map_axis(allowed.x_min, allowed.x_max, size.width, map_w, scale_x, &range.x_min, &range.x_max);
+  map_axis(allowed.y_min, allowed.y_max, size.height, map_h, scale_y, &range.y_min, &range.y_max);
+  return range;
 }
 
 double mass_inside(const ScoreMap& map, const Box& box) {

@@ -114,6 +114,25 @@ TEMPLATES = [
     "{stem.jpg\nx.jpg\n\n1:1",
     "/abs/{stem}.jpg\nx.jpg\n\n1:1",
 ]
+STEERING = ["0.7,0.3", "1200,400px", "1200px,400px", "0.1,0.2,0.5,0.6", "100,80,400,300px", " 0.5 , 0.5 ",
+            "1.2,0.3", "-1,0", "0,0,0,0", "1e308,1e308px", "nan,0.5", "0.5,0.5,0.6,0.1", "1px,2,3,4px", ",", "px"]
+
+
+def xmp_seeds():
+    """XMP packets with MWG and MP regions, alone and inside a JPEG's APP1 segment."""
+    mwg = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description rdf:about="" xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/" '
+           "xmlns:stArea='http://ns.adobe.com/xmp/sType/Area#'><mwg-rs:Regions rdf:parseType=\"Resource\">"
+           '<mwg-rs:RegionList><rdf:Bag><rdf:li mwg-rs:Type="Face"><mwg-rs:Area stArea:x="0.5" stArea:y="0.5" '
+           'stArea:w="0.1" stArea:h="0.1"/></rdf:li></rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>'
+           '</rdf:Description></rdf:RDF></x:xmpmeta>')
+    mp = mwg.replace("http://www.metadataworkinggroup.com/schemas/regions/", "http://ns.microsoft.com/photo/1.2/") \
+        .replace("mwg-rs:Regions", "MP:RegionInfo").replace("xmlns:mwg-rs", "xmlns:MP")
+    jpeg = encode(".jpg", image(16, 16))
+    payload = b"http://ns.adobe.com/xap/1.0/\x00" + mwg.encode()
+    app1 = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+    return {"mwg.xmp": mwg.encode(), "mp.xmp": mp.encode(), "cut.xmp": mwg[:200].encode(),
+            "with_xmp.jpg": jpeg[:2] + app1 + jpeg[2:], "plain.jpg": jpeg}
 
 
 def main():
@@ -124,6 +143,8 @@ def main():
         "fuzz_ratio": text_seeds(RATIOS),
         "fuzz_output_size": text_seeds(SIZES),
         "fuzz_name_template": text_seeds(TEMPLATES),
+        "fuzz_steering": text_seeds(STEERING),
+        "fuzz_xmp_packet": xmp_seeds(),
     }
     for target, seeds in corpora.items():
         folder = out / target
