@@ -133,4 +133,7 @@ LearnedWindow find_learned_window(const WindowEvidence& evidence, const WindowMo
 // for a flat map, up to 1 when one small region holds it all; 0 for an all-zero map).
 double top_share_concentration(const ScoreMap& map);
 
+// The same for any values whose sum is `total` (the built-in backend's cues).
+double top_share_concentration(std::vector<float> values, double total);
+
 }  // namespace smartcrop

@@ -26,7 +26,6 @@ namespace {
 
 constexpr int kMaxLongSide = 1024;  // keeps panoramas from costing more than a photo
 constexpr int kSpectralShortSide = 64;  // OpenCV's default spectral size (64 x 64), but keeping the aspect
-constexpr double kTopShare = 0.2;       // concentration = share of a cue's mass in its top 20% pixels
 
 // Returns `map` scaled to mean 1, as CV_32F; all zero if the map is flat (spread
 // under 1% of its mean): spectral residual min-max normalises, so on a blank
@@ -109,20 +108,12 @@ cv::Mat border_contrast(const cv::Mat& bgr) {
   return nearest;
 }
 
-// Returns the share of `cue`'s total held by its top kTopShare pixels, squared:
+// Returns the share of `cue`'s total held by its top 20% pixels, squared:
 // 0.04 for a flat cue, up to 1 for one that singles out a small region. A cue
 // that picks out one region is more telling than one spread over the photo
 // (the idea of Itti, Koch & Niebur 1998's map normalisation), so it weighs more.
 double concentration(const cv::Mat& cue) {
-  std::vector<float> values(cue.begin<float>(), cue.end<float>());
-  const double total = cv::sum(cue)[0];
-  if (values.empty() || !(total > 0.0)) return 0.0;
-  const auto top = static_cast<std::ptrdiff_t>(std::max<std::size_t>(1, static_cast<std::size_t>(values.size() * kTopShare)));
-  std::nth_element(values.begin(), values.begin() + top - 1, values.end(), std::greater<float>());
-  double top_sum = 0.0;
-  for (auto it = values.begin(); it != values.begin() + top; ++it) top_sum += *it;
-  const double share = top_sum / total;
-  return share * share;
+  return top_share_concentration(std::vector<float>(cue.begin<float>(), cue.end<float>()), cv::sum(cue)[0]);
 }
 
 // Spectral residual at kSpectralShortSide on the short side, aspect kept (OpenCV's

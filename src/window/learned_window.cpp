@@ -253,8 +253,10 @@ LearnedWindow find_learned_window(const WindowTables& tables, const WindowModel&
 }
 
 double top_share_concentration(const ScoreMap& map) {
-  std::vector<float> values(map.values);
-  const double total = map.total();
+  return top_share_concentration(std::vector<float>(map.values), map.total());
+}
+
+double top_share_concentration(std::vector<float> values, double total) {
   if (values.empty() || !(total > 0.0)) return 0.0;
   const auto top = static_cast<std::ptrdiff_t>(std::max<std::size_t>(1, static_cast<std::size_t>(values.size() * kTopShare)));
   std::nth_element(values.begin(), values.begin() + top - 1, values.end(), std::greater<float>());
