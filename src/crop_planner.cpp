@@ -12,18 +12,34 @@ namespace {
 // The window in map pixels is the original window divided by the map scale;
 // its centre, mapped back, places the original window (so a window as wide as
 // the map stays centred however the sizes round).
+struct MapWindow {
+  int width = 0;  // the window's size in map pixels
+  int height = 0;
+  PositionRange allowed;  // its allowed top-left corners, map pixels
+};
+
+MapWindow to_map(const ScoreMap& map, WindowSize size, const PositionRange& allowed) {
+  MapWindow window;
+  window.width = static_cast<int>(std::lround(size.width / map.scale_x));
+  window.height = static_cast<int>(std::lround(size.height / map.scale_y));
+  window.allowed = map_positions(allowed, size, window.width, window.height, map.scale_x, map.scale_y);
+  return window;
+}
+
+// The window found at map (x, y, w, h), placed by its centre in the original.
+CropChoice from_map(const ScoreMap& map, int x, int y, int w, int h, double share, WindowSize size, int width,
+                    int height) {
+  CropChoice choice;
+  choice.box = center_window_on((x + w / 2.0) * map.scale_x, (y + h / 2.0) * map.scale_y, size, width, height);
+  choice.confidence = share;
+  return choice;
+}
+
 CropChoice mass_choice(const ScoreMap& score, WindowSize size, int width, int height, const MassWindowParams& params,
                        const PositionRange& allowed) {
-  const int map_w = static_cast<int>(std::lround(size.width / score.scale_x));
-  const int map_h = static_cast<int>(std::lround(size.height / score.scale_y));
-  const PositionRange map_allowed = map_positions(allowed, size, map_w, map_h, score.scale_x, score.scale_y);
-  const MassWindow found = find_mass_window(score, map_w, map_h, params, map_allowed);
-  CropChoice choice;
-  const double cx = (found.x + found.width / 2.0) * score.scale_x;
-  const double cy = (found.y + found.height / 2.0) * score.scale_y;
-  choice.box = center_window_on(cx, cy, size, width, height);
-  choice.confidence = found.share;
-  return choice;
+  const MapWindow window = to_map(score, size, allowed);
+  const MassWindow found = find_mass_window(score, window.width, window.height, params, window.allowed);
+  return from_map(score, found.x, found.y, found.width, found.height, found.share, size, width, height);
 }
 
 // The tables of the learned window for one photo, built once for all its ratios.
@@ -40,16 +56,9 @@ WindowTables learned_tables(const SaliencyResult& saliency) {
 // The same window geometry as mass_choice, chosen by the learned model.
 CropChoice learned_choice(const WindowTables& tables, const ScoreMap& map, WindowSize size, int width, int height,
                           const WindowModel& model, const PositionRange& allowed) {
-  const int map_w = static_cast<int>(std::lround(size.width / map.scale_x));
-  const int map_h = static_cast<int>(std::lround(size.height / map.scale_y));
-  const PositionRange map_allowed = map_positions(allowed, size, map_w, map_h, map.scale_x, map.scale_y);
-  const LearnedWindow found = find_learned_window(tables, model, map_w, map_h, map_allowed);
-  CropChoice choice;
-  const double cx = (found.x + found.width / 2.0) * map.scale_x;
-  const double cy = (found.y + found.height / 2.0) * map.scale_y;
-  choice.box = center_window_on(cx, cy, size, width, height);
-  choice.confidence = found.share;
-  return choice;
+  const MapWindow window = to_map(map, size, allowed);
+  const LearnedWindow found = find_learned_window(tables, model, window.width, window.height, window.allowed);
+  return from_map(map, found.x, found.y, found.width, found.height, found.share, size, width, height);
 }
 
 }  // namespace
