@@ -14,6 +14,8 @@
 #include <limits>
 #include <vector>
 
+#include <time.h>
+
 #include <opencv2/imgproc.hpp>
 #include <opencv2/saliency.hpp>
 
@@ -26,6 +28,12 @@ namespace {
 
 constexpr int kMaxLongSide = 1024;  // keeps panoramas from costing more than a photo
 constexpr int kSpectralShortSide = 64;  // OpenCV's default spectral size (64 x 64), but keeping the aspect
+
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
+}
 
 // Returns `map` scaled to mean 1, as CV_32F; all zero if the map is flat (spread
 // under 1% of its mean): spectral residual min-max normalises, so on a blank
@@ -167,6 +175,7 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
   SaliencyResult compute(const cv::Mat& bgr, const std::string& path) override {
     if (bgr.empty()) throw Error(path, "empty image");
     const auto start = std::chrono::steady_clock::now();
+    const double cpu_start = thread_cpu_seconds();
     // Half the DINO input size: these cues are local, and 240 px keeps a 1 MP photo under 20 ms.
     const int short_side = std::max(16, params_.input_size / 2);
     const double scale = std::min(static_cast<double>(short_side) / std::min(bgr.cols, bgr.rows),
@@ -197,6 +206,7 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
       result.evidence.gate = top_share_concentration(result.attention);
       result.score = box_blur(result.attention, scaled_blur_window(params_.blur_px, std::min(w, h)));
       result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      result.cpu_seconds = thread_cpu_seconds() - cpu_start;
       return result;
     } catch (const cv::Exception& e) {
       throw Error(path, std::string("saliency: ") + e.what());
