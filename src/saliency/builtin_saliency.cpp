@@ -21,6 +21,7 @@
 
 #include "smartcrop/backend_factory.hpp"
 #include "smartcrop/error.hpp"
+#include "saliency/fine_grained.hpp"
 
 namespace smartcrop {
 
@@ -160,12 +161,10 @@ ScoreMap to_score_map(const cv::Mat& map, double sx, double sy) {
 
 class BuiltinSaliencyBackend final : public SaliencyBackend {
  public:
-  // The OpenCV detectors are made once per backend and reused for every photo;
+  // The spectral detector is made once per backend and reused for every photo;
   // fork() gives another thread its own.
   explicit BuiltinSaliencyBackend(SaliencyParams params)
-      : params_(params),
-        fine_grained_(cv::saliency::StaticSaliencyFineGrained::create()),
-        spectral_(cv::saliency::StaticSaliencySpectralResidual::create()) {}
+      : params_(params), spectral_(cv::saliency::StaticSaliencySpectralResidual::create()) {}
   std::string name() const override { return "saliency"; }
   std::string description() const override {
     return "built-in saliency (fine-grained + spectral residual + border contrast, OpenCV)";
@@ -185,10 +184,7 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
     cv::Mat small;
     try {
       cv::resize(bgr, small, cv::Size(w, h), 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
-      cv::Mat fine;
-      if (!fine_grained_->computeSaliency(small, fine)) {
-        throw Error(path, "saliency computation failed");
-      }
+      const cv::Mat fine = fine_grained_saliency(small);
       SaliencyResult result;
       const double sx = static_cast<double>(bgr.cols) / w, sy = static_cast<double>(bgr.rows) / h;
       cv::Mat combined = cv::Mat::zeros(small.size(), CV_32F);
@@ -215,7 +211,6 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
 
  private:
   SaliencyParams params_;
-  cv::Ptr<cv::saliency::StaticSaliencyFineGrained> fine_grained_;
   cv::Ptr<cv::saliency::StaticSaliencySpectralResidual> spectral_;
 };
 
