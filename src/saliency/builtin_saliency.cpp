@@ -21,6 +21,7 @@
 
 #include "smartcrop/backend_factory.hpp"
 #include "smartcrop/error.hpp"
+#include "saliency/area_resize.hpp"
 #include "saliency/fine_grained.hpp"
 
 namespace smartcrop {
@@ -122,7 +123,9 @@ cv::Mat border_contrast(const cv::Mat& bgr) {
 // that picks out one region is more telling than one spread over the photo
 // (the idea of Itti, Koch & Niebur 1998's map normalisation), so it weighs more.
 double concentration(const cv::Mat& cue) {
-  return top_share_concentration(std::vector<float>(cue.begin<float>(), cue.end<float>()), cv::sum(cue)[0]);
+  CV_Assert(cue.type() == CV_32F && cue.isContinuous());  // as unit_mean makes it
+  const float* values = cue.ptr<float>(0);
+  return top_share_concentration(std::vector<float>(values, values + cue.total()), cv::sum(cue)[0]);
 }
 
 // Spectral residual at kSpectralShortSide on the short side, aspect kept (OpenCV's
@@ -183,7 +186,11 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
     const int h = std::max(1, static_cast<int>(std::lround(bgr.rows * scale)));
     cv::Mat small;
     try {
-      cv::resize(bgr, small, cv::Size(w, h), 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
+      if (scale < 1.0) {
+        small = area_downscale(bgr, cv::Size(w, h));
+      } else {
+        cv::resize(bgr, small, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+      }
       const cv::Mat fine = fine_grained_saliency(small);
       SaliencyResult result;
       const double sx = static_cast<double>(bgr.cols) / w, sy = static_cast<double>(bgr.rows) / h;

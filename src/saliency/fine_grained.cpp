@@ -21,17 +21,25 @@ namespace {
 // Half-widths of the centre-surround boxes, as in the original (3 and 7, times 4, 8, 16).
 constexpr std::array<int, 6> kNeighbourhoods = {12, 24, 48, 28, 56, 112};
 
+// Adds one pixel's on and off values (how much brighter and darker it is than
+// `box`, the sum over its box of `area` pixels, itself included), truncated to
+// 8 bits as the original's (uchar) cast of a float does on x86.
+inline void add_on_off(float box, int area, int centre_value, std::uint16_t& on, std::uint16_t& off) {
+  const float mean = (box - static_cast<float>(centre_value)) / static_cast<float>(area - 1);
+  const float brighter = static_cast<float>(centre_value) - mean;
+  const float darker = mean - static_cast<float>(centre_value);
+  on = static_cast<std::uint16_t>(on + (brighter > 0 ? static_cast<std::uint8_t>(static_cast<int>(brighter)) : 0));
+  off = static_cast<std::uint16_t>(off + (darker > 0 ? static_cast<std::uint8_t>(static_cast<int>(darker)) : 0));
+}
+
 // Adds, for every pixel, how much brighter (on) and darker (off) it is than the
-// mean of its box of half-width n, truncated to 8 bits, into the on/off sums.
+// mean of its box of half-width n into the on/off sums. The box covers
+// integral-image columns [x - n + 1, x + n + 1), clamped to the table; the
+// columns where neither end is clamped run as one loop the compiler vectorises.
 void add_scale(const cv::Mat& grey, const cv::Mat& integral, int n, std::vector<std::uint16_t>& on_sum,
                std::vector<std::uint16_t>& off_sum) {
   const int cols = grey.cols, rows = grey.rows;
-  // Integral-image columns of each pixel's box: [x - n + 1, x + n + 1), clamped to the table.
-  std::vector<int> left(cols), right(cols);
-  for (int x = 0; x < cols; ++x) {
-    left[x] = std::max(0, x - n + 1);
-    right[x] = std::min(cols, x + n + 1);
-  }
+  const int inner_begin = std::min(cols, n - 1), inner_end = std::max(inner_begin, cols - n);
   for (int y = 0; y < rows; ++y) {
     const int top = std::max(0, y - n + 1), bottom = std::min(rows, y + n + 1);
     const float* upper = integral.ptr<float>(top);
@@ -40,17 +48,17 @@ void add_scale(const cv::Mat& grey, const cv::Mat& integral, int n, std::vector<
     std::uint16_t* on = on_sum.data() + static_cast<std::size_t>(y) * cols;
     std::uint16_t* off = off_sum.data() + static_cast<std::size_t>(y) * cols;
     const int height = bottom - top;
-    for (int x = 0; x < cols; ++x) {
-      const int x1 = left[x], x2 = right[x];
-      float box = lower[x2] + upper[x1] - lower[x1] - upper[x2];
-      const int centre_value = centre[x];
-      box = (box - static_cast<float>(centre_value)) / static_cast<float>((x2 - x1) * height - 1);
-      const float brighter = static_cast<float>(centre_value) - box;
-      const float darker = box - static_cast<float>(centre_value);
-      // (uchar) of a float truncates through int on x86: the same cast, spelled out.
-      if (brighter > 0) on[x] = static_cast<std::uint16_t>(on[x] + static_cast<std::uint8_t>(static_cast<int>(brighter)));
-      if (darker > 0) off[x] = static_cast<std::uint16_t>(off[x] + static_cast<std::uint8_t>(static_cast<int>(darker)));
+    const auto clamped = [&](int x) {
+      const int x1 = std::max(0, x - n + 1), x2 = std::min(cols, x + n + 1);
+      add_on_off(lower[x2] + upper[x1] - lower[x1] - upper[x2], (x2 - x1) * height, centre[x], on[x], off[x]);
+    };
+    for (int x = 0; x < inner_begin; ++x) clamped(x);
+    const int inner_area = 2 * n * height;
+    for (int x = inner_begin; x < inner_end; ++x) {
+      const int x1 = x - n + 1, x2 = x + n + 1;
+      add_on_off(lower[x2] + upper[x1] - lower[x1] - upper[x2], inner_area, centre[x], on[x], off[x]);
     }
+    for (int x = inner_end; x < cols; ++x) clamped(x);
   }
 }
 
