@@ -39,33 +39,37 @@ def main():
     ap.add_argument("--after", required=True)
     ap.add_argument("--flags", default="--backend saliency --strategy mass")
     ap.add_argument("--ratios", default="16:9,4:5,1:1")
+    ap.add_argument("--chunk", type=int, default=100, help="photos per run (the dumps are kept per chunk)")
     ap.add_argument("photos", nargs="+")
     a = ap.parse_args()
     ratios = [r.split(":") for r in a.ratios.split(",")]
-    with tempfile.TemporaryDirectory() as tmp:
-        requests = os.path.join(tmp, "requests.tsv")
-        with open(requests, "w") as f:
-            for photo in a.photos:
-                for w, h in ratios:
-                    f.write("%s\t%s\t%s\n" % (os.path.abspath(photo), w, h))
-        boxes = {name: run(binary, a.flags, requests, os.path.join(tmp, name))
-                 for name, binary in (("before", a.before), ("after", a.after))}
-        stems = sorted(n[: -len(".maps.json")] for n in os.listdir(os.path.join(tmp, "before"))
-                       if n.endswith(".maps.json"))
-        differing, largest, geometry = {}, {}, 0
-        for stem in stems:
-            meta_b, before = planes(os.path.join(tmp, "before"), stem)
-            meta_a, after = planes(os.path.join(tmp, "after"), stem)
-            if meta_b != meta_a or before.shape != after.shape:
-                geometry += 1
-                continue
-            for name, pb, pa in zip(meta_b["planes"], before, after):
-                diff = float(np.max(np.abs(pb.astype(np.float64) - pa))) if pb.size else 0.0
-                same = pb.tobytes() == pa.tobytes()
-                differing[name] = differing.get(name, 0) + (not same)
-                largest[name] = max(largest.get(name, 0.0), diff)
-    box_diffs = sum(b != a for b, a in zip(boxes["before"], boxes["after"]))
-    print("%d photos, %d requests (%s), flags: %s" % (len(stems), len(boxes["before"]), a.ratios, a.flags))
+    differing, largest, geometry, photos = {}, {}, 0, 0
+    boxes = {"before": [], "after": []}
+    # In chunks: the dumps take ~1.5 MB per photo and side.
+    for start in range(0, len(a.photos), a.chunk):
+        with tempfile.TemporaryDirectory() as tmp:
+            requests = os.path.join(tmp, "requests.tsv")
+            with open(requests, "w") as f:
+                for photo in a.photos[start:start + a.chunk]:
+                    for w, h in ratios:
+                        f.write("%s\t%s\t%s\n" % (os.path.abspath(photo), w, h))
+            for name, binary in (("before", a.before), ("after", a.after)):
+                boxes[name] += run(binary, a.flags, requests, os.path.join(tmp, name))
+            stems = sorted(n[: -len(".maps.json")] for n in os.listdir(os.path.join(tmp, "before"))
+                           if n.endswith(".maps.json"))
+            photos += len(stems)
+            for stem in stems:
+                meta_b, before = planes(os.path.join(tmp, "before"), stem)
+                meta_a, after = planes(os.path.join(tmp, "after"), stem)
+                if meta_b != meta_a or before.shape != after.shape:
+                    geometry += 1
+                    continue
+                for name, pb, pa in zip(meta_b["planes"], before, after):
+                    diff = float(np.max(np.abs(pb.astype(np.float64) - pa))) if pb.size else 0.0
+                    differing[name] = differing.get(name, 0) + (pb.tobytes() != pa.tobytes())
+                    largest[name] = max(largest.get(name, 0.0), diff)
+    box_diffs = sum(x != y for x, y in zip(boxes["before"], boxes["after"]))
+    print("%d photos, %d requests (%s), flags: %s" % (photos, len(boxes["before"]), a.ratios, a.flags))
     print("metadata or size differs (gate, scale, planes): %d photos" % geometry)
     for name in differing:
         print("  %-9s photos not bit-identical %d, largest |difference| %.3g" % (name, differing[name], largest[name]))

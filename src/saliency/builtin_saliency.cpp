@@ -1,7 +1,8 @@
 // The built-in, model-free saliency backend: three cheap OpenCV cues, each
 // normalised to mean 1, weighted by how concentrated it is, and summed (chosen
 // on the evaluation set, docs/QUALITY.md):
-//   - fine-grained centre-surround contrast (Montabone & Soto 2010): detail;
+//   - fine-grained centre-surround contrast (Montabone & Soto 2010): detail
+//     (OpenCV's algorithm and values, computed by fine_grained.cpp: faster);
 //   - spectral residual (Hou & Zhang 2007): what stands out of the image's
 //     average spectrum, at a coarse scale (64 px short side, aspect kept);
 //   - border contrast, squared: colour distance from the photo's edges (the
@@ -178,7 +179,8 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
     if (bgr.empty()) throw Error(path, "empty image");
     const auto start = std::chrono::steady_clock::now();
     const double cpu_start = thread_cpu_seconds();
-    // Half the DINO input size: these cues are local, and 240 px keeps a 1 MP photo under 20 ms.
+    // Half the DINO input size: these cues are local, and at 240 px a 1 MP photo costs
+    // ~10 ms of CPU (docs/PERFORMANCE.md, "Built-in backend per megapixel").
     const int short_side = std::max(16, params_.input_size / 2);
     const double scale = std::min(static_cast<double>(short_side) / std::min(bgr.cols, bgr.rows),
                                   static_cast<double>(kMaxLongSide) / std::max(bgr.cols, bgr.rows));
@@ -187,7 +189,7 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
     cv::Mat small;
     try {
       if (scale < 1.0) {
-        small = area_downscale(bgr, cv::Size(w, h));
+        small = area_downscale(bgr, cv::Size(w, h));  // cv::INTER_AREA's bytes
       } else {
         cv::resize(bgr, small, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
       }
