@@ -25,7 +25,8 @@ target_compile_definitions(smartcrop_sanitized PRIVATE SMARTCROP_SOURCE_DIR="${C
 
 # The tests that load no model: geometry, inputs, naming, image io, early decode, render.
 set(SANITIZED_TEST_SOURCES ${UNIT_TEST_SOURCES})
-foreach(name batch_inputs batch_naming image_io early_decode comparison review_page steering_strip)
+foreach(name batch_inputs batch_naming image_io early_decode comparison review_page steering_strip fine_grained
+             area_resize)
   list(APPEND SANITIZED_TEST_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/core/${name}_test.cpp)
 endforeach()
 add_executable(sanitized_tests ${SANITIZED_TEST_SOURCES})
