@@ -31,5 +31,7 @@ foreach(name batch_inputs batch_naming image_io early_decode comparison review_p
 endforeach()
 add_executable(sanitized_tests ${SANITIZED_TEST_SOURCES})
 target_link_libraries(sanitized_tests PRIVATE smartcrop_sanitized GTest::gtest_main)
+# The fine-grained and area-shrink tests reach headers beside their .cpp in src/saliency/.
+target_include_directories(sanitized_tests PRIVATE ${CMAKE_SOURCE_DIR}/src)
 gtest_discover_tests(sanitized_tests TEST_PREFIX "sanitize." DISCOVERY_TIMEOUT 60
   PROPERTIES LABELS sanitize ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
