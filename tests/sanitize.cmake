@@ -25,10 +25,13 @@ target_compile_definitions(smartcrop_sanitized PRIVATE SMARTCROP_SOURCE_DIR="${C
 
 # The tests that load no model: geometry, inputs, naming, image io, early decode, render.
 set(SANITIZED_TEST_SOURCES ${UNIT_TEST_SOURCES})
-foreach(name batch_inputs batch_naming image_io early_decode comparison review_page steering_strip)
+foreach(name batch_inputs batch_naming image_io early_decode comparison review_page steering_strip fine_grained
+             area_resize)
   list(APPEND SANITIZED_TEST_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/core/${name}_test.cpp)
 endforeach()
 add_executable(sanitized_tests ${SANITIZED_TEST_SOURCES})
 target_link_libraries(sanitized_tests PRIVATE smartcrop_sanitized GTest::gtest_main)
+# The fine-grained and area-shrink tests reach headers beside their .cpp in src/saliency/.
+target_include_directories(sanitized_tests PRIVATE ${CMAKE_SOURCE_DIR}/src)
 gtest_discover_tests(sanitized_tests TEST_PREFIX "sanitize." DISCOVERY_TIMEOUT 60
   PROPERTIES LABELS sanitize ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")

@@ -35,6 +35,10 @@ struct SaliencyResult {
   // leaves it empty gets one built from `attention` (crop_planner.cpp).
   WindowEvidence evidence;
   double seconds = 0.0;
+  // CPU time of the calling thread for the same work, which other threads sharing
+  // the core do not inflate; OpenCV's parallel loops count only when they run on
+  // this thread (one CPU in the affinity mask). -1: not measured (DINO: Torch's threads).
+  double cpu_seconds = -1.0;
 };
 
 class SaliencyBackend {

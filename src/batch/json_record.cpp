@@ -91,6 +91,8 @@ std::string photo_record_json(const PhotoWork& work, const SaliencyBackend& back
   record["crops"] = crops;
   record["seconds"] = {{"decode", work.decode_seconds},
                        {"saliency", work.saliency_seconds},
+                       {"saliency_cpu", work.saliency_cpu_seconds >= 0.0 ? nlohmann::json(work.saliency_cpu_seconds)
+                                                                           : nlohmann::json(nullptr)},
                        {"write", work.write_seconds},
                        {"metadata", work.image.regions.seconds},
                        {"metadata_cpu", work.image.regions.cpu_seconds}};

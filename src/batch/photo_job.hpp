@@ -38,6 +38,7 @@ struct PhotoWork {
   std::vector<std::string> warnings;  // steering that could not be honoured in full (logged, and in the JSON)
   double decode_seconds = 0.0;
   double saliency_seconds = 0.0;
+  double saliency_cpu_seconds = -1.0;  // SaliencyResult::cpu_seconds
   double write_seconds = 0.0;
 };
 

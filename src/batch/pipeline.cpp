@@ -230,6 +230,7 @@ class Pipeline {
     try {
       SaliencyResult saliency = backend.compute(work.image.pixels, path);
       work.saliency_seconds = saliency.seconds;
+      work.saliency_cpu_seconds = saliency.cpu_seconds;
       const Steering steering = choose_steering(*work.plan, params_.steer, work.image);
       work.crops = plan_crops(std::move(saliency), work.image.width(), work.image.height(), params_.crop, steering);
       work.warnings = steering_warnings(work);

@@ -1,7 +1,8 @@
 // The built-in, model-free saliency backend: three cheap OpenCV cues, each
 // normalised to mean 1, weighted by how concentrated it is, and summed (chosen
 // on the evaluation set, docs/QUALITY.md):
-//   - fine-grained centre-surround contrast (Montabone & Soto 2010): detail;
+//   - fine-grained centre-surround contrast (Montabone & Soto 2010): detail
+//     (OpenCV's algorithm and values, computed by fine_grained.cpp: faster);
 //   - spectral residual (Hou & Zhang 2007): what stands out of the image's
 //     average spectrum, at a coarse scale (64 px short side, aspect kept);
 //   - border contrast, squared: colour distance from the photo's edges (the
@@ -14,11 +15,15 @@
 #include <limits>
 #include <vector>
 
+#include <time.h>
+
 #include <opencv2/imgproc.hpp>
 #include <opencv2/saliency.hpp>
 
 #include "smartcrop/backend_factory.hpp"
 #include "smartcrop/error.hpp"
+#include "saliency/area_resize.hpp"
+#include "saliency/fine_grained.hpp"
 
 namespace smartcrop {
 
@@ -26,6 +31,12 @@ namespace {
 
 constexpr int kMaxLongSide = 1024;  // keeps panoramas from costing more than a photo
 constexpr int kSpectralShortSide = 64;  // OpenCV's default spectral size (64 x 64), but keeping the aspect
+
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
+}
 
 // Returns `map` scaled to mean 1, as CV_32F; all zero if the map is flat (spread
 // under 1% of its mean): spectral residual min-max normalises, so on a blank
@@ -113,7 +124,9 @@ cv::Mat border_contrast(const cv::Mat& bgr) {
 // that picks out one region is more telling than one spread over the photo
 // (the idea of Itti, Koch & Niebur 1998's map normalisation), so it weighs more.
 double concentration(const cv::Mat& cue) {
-  return top_share_concentration(std::vector<float>(cue.begin<float>(), cue.end<float>()), cv::sum(cue)[0]);
+  CV_Assert(cue.type() == CV_32F && cue.isContinuous());  // as unit_mean makes it
+  const float* values = cue.ptr<float>(0);
+  return top_share_concentration(std::vector<float>(values, values + cue.total()), cv::sum(cue)[0]);
 }
 
 // Spectral residual at kSpectralShortSide on the short side, aspect kept (OpenCV's
@@ -152,12 +165,10 @@ ScoreMap to_score_map(const cv::Mat& map, double sx, double sy) {
 
 class BuiltinSaliencyBackend final : public SaliencyBackend {
  public:
-  // The OpenCV detectors are made once per backend and reused for every photo;
+  // The spectral detector is made once per backend and reused for every photo;
   // fork() gives another thread its own.
   explicit BuiltinSaliencyBackend(SaliencyParams params)
-      : params_(params),
-        fine_grained_(cv::saliency::StaticSaliencyFineGrained::create()),
-        spectral_(cv::saliency::StaticSaliencySpectralResidual::create()) {}
+      : params_(params), spectral_(cv::saliency::StaticSaliencySpectralResidual::create()) {}
   std::string name() const override { return "saliency"; }
   std::string description() const override {
     return "built-in saliency (fine-grained + spectral residual + border contrast, OpenCV)";
@@ -167,7 +178,9 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
   SaliencyResult compute(const cv::Mat& bgr, const std::string& path) override {
     if (bgr.empty()) throw Error(path, "empty image");
     const auto start = std::chrono::steady_clock::now();
-    // Half the DINO input size: these cues are local, and 240 px keeps a 1 MP photo under 20 ms.
+    const double cpu_start = thread_cpu_seconds();
+    // Half the DINO input size: these cues are local, and at 240 px a 1 MP photo costs
+    // ~10 ms of CPU (docs/PERFORMANCE.md, "Built-in backend per megapixel").
     const int short_side = std::max(16, params_.input_size / 2);
     const double scale = std::min(static_cast<double>(short_side) / std::min(bgr.cols, bgr.rows),
                                   static_cast<double>(kMaxLongSide) / std::max(bgr.cols, bgr.rows));
@@ -175,11 +188,12 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
     const int h = std::max(1, static_cast<int>(std::lround(bgr.rows * scale)));
     cv::Mat small;
     try {
-      cv::resize(bgr, small, cv::Size(w, h), 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
-      cv::Mat fine;
-      if (!fine_grained_->computeSaliency(small, fine)) {
-        throw Error(path, "saliency computation failed");
+      if (scale < 1.0) {
+        small = area_downscale(bgr, cv::Size(w, h));  // cv::INTER_AREA's bytes
+      } else {
+        cv::resize(bgr, small, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
       }
+      const cv::Mat fine = fine_grained_saliency(small);
       SaliencyResult result;
       const double sx = static_cast<double>(bgr.cols) / w, sy = static_cast<double>(bgr.rows) / h;
       cv::Mat combined = cv::Mat::zeros(small.size(), CV_32F);
@@ -197,6 +211,7 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
       result.evidence.gate = top_share_concentration(result.attention);
       result.score = box_blur(result.attention, scaled_blur_window(params_.blur_px, std::min(w, h)));
       result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      result.cpu_seconds = thread_cpu_seconds() - cpu_start;
       return result;
     } catch (const cv::Exception& e) {
       throw Error(path, std::string("saliency: ") + e.what());
@@ -205,7 +220,6 @@ class BuiltinSaliencyBackend final : public SaliencyBackend {
 
  private:
   SaliencyParams params_;
-  cv::Ptr<cv::saliency::StaticSaliencyFineGrained> fine_grained_;
   cv::Ptr<cv::saliency::StaticSaliencySpectralResidual> spectral_;
 };
 

@@ -236,7 +236,9 @@ def test_json_records(tmp_path):
     assert ok["input"] == str(src / "a.jpg") and ok["status"] == "ok"
     assert (ok["width"], ok["height"], ok["orientation"]) == (640, 480, 1)
     assert ok["backend"] == "saliency" and ok["model"]
-    assert set(ok["seconds"]) >= {"decode", "saliency", "write"}
+    assert set(ok["seconds"]) >= {"decode", "saliency", "saliency_cpu", "write"}
+    # The backend's own thread CPU time: spent, and not more than its wall time.
+    assert 0.0 < ok["seconds"]["saliency_cpu"] <= ok["seconds"]["saliency"] + 1e-3
     square, wide = ok["crops"]
     assert square["ratio"] == "1x1" and square["box"][2:] == [480, 480]
     assert square["box"][0] > 100  # the subject is on the right
