@@ -19,7 +19,8 @@ namespace smartcrop {
 
 // Changes whenever anything crossing the boundary changes (these types,
 // SaliencyBackend, SaliencyParams, Error, HeadAttention).
-constexpr const char* kDinoPluginInterface = "smartcrop dino plugin 1";
+// 2: SaliencyResult gained cpu_seconds (issue 12 speed work).
+constexpr const char* kDinoPluginInterface = "smartcrop dino plugin 2";
 constexpr const char* kDinoPluginFile = "libsmartcrop_dino.so";
 constexpr const char* kDinoPluginEntry = "smartcrop_dino_plugin";
 
