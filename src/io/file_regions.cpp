@@ -2,7 +2,6 @@
 #include "smartcrop/file_regions.hpp"
 
 #include <sys/stat.h>
-#include <time.h>
 
 #include <algorithm>
 #include <charconv>
@@ -25,6 +24,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "smartcrop/cpu_time.hpp"
 #include "xmp_packet.hpp"
 
 namespace smartcrop {
@@ -282,12 +282,6 @@ bool has_exiv2_metadata_format(const std::vector<std::uint8_t>& b) {
   };
   return starts("\x89PNG", 4) || starts("II*\0", 4) || starts("MM\0*", 4) ||
          (starts("RIFF", 4) && b.size() >= 12 && std::memcmp(b.data() + 8, "WEBP", 4) == 0);
-}
-
-double thread_cpu_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
 }
 
 std::vector<std::string> sidecar_candidates(const std::string& path) {

@@ -15,12 +15,11 @@
 #include <limits>
 #include <vector>
 
-#include <time.h>
-
 #include <opencv2/imgproc.hpp>
 #include <opencv2/saliency.hpp>
 
 #include "smartcrop/backend_factory.hpp"
+#include "smartcrop/cpu_time.hpp"
 #include "smartcrop/error.hpp"
 #include "saliency/area_resize.hpp"
 #include "saliency/fine_grained.hpp"
@@ -31,12 +30,6 @@ namespace {
 
 constexpr int kMaxLongSide = 1024;  // keeps panoramas from costing more than a photo
 constexpr int kSpectralShortSide = 64;  // OpenCV's default spectral size (64 x 64), but keeping the aspect
-
-double thread_cpu_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
-}
 
 // Returns `map` scaled to mean 1, as CV_32F; all zero if the map is flat (spread
 // under 1% of its mean): spectral residual min-max normalises, so on a blank
