@@ -38,6 +38,14 @@ RANDOM_OUTPUTS = {
     "tiny": "models/tiny_random.pt",
 }
 DOWNLOAD_TIMEOUT_S = 30
+# The oldest LibTorch that can run a file this script writes, recorded as "min_torch" in
+# the metadata; smartcrop's plugin refuses a file whose min_torch is newer than its own
+# LibTorch, in one line with both versions. The plain and default exports written by
+# torch 2.6 load and run in Debian 12's LibTorch 1.13 (tests/python/test_export.py), so
+# the floor is 1.13, whatever torch writes the file. An optimization whose operators an
+# older runtime lacks raises it: list it in MIN_TORCH_FOR (name -> "MAJOR.MINOR").
+OLDEST_RUNTIME = "1.13"
+MIN_TORCH_FOR = {}
 
 
 def make_readable(path):
@@ -174,6 +182,18 @@ def check_output_allowed(output, random_init):
                               f"model path; choose another file with -o")
 
 
+def torch_version_tuple(text):
+    """(major, minor) of "2.6.0+cpu", "1.13"."""
+    major, minor = text.split("+")[0].split(".")[:2]
+    return int(major), int(minor)
+
+
+def min_torch(applied):
+    """The oldest LibTorch that can run a file with the optimizations `applied`."""
+    needed = [OLDEST_RUNTIME] + [MIN_TORCH_FOR[name] for name in applied if name in MIN_TORCH_FOR]
+    return max(needed, key=torch_version_tuple)
+
+
 def save_atomic(module, output, metadata):
     """Writes the TorchScript file via a temporary file, so a failed export never
     leaves a half-written model where smartcrop would load it."""
@@ -234,7 +254,8 @@ def export(args):
         "checkpoint": checkpoint,
         "sha256": digest,
         "seed": args.seed if args.random_init else None,
-        "torch_version": torch.__version__,
+        "torch_version": torch.__version__,  # the torch that wrote the file
+        "min_torch": min_torch(applied),
         "output": "cls_attention_last_block",
         "optimizations": applied,
     }
