@@ -71,7 +71,10 @@ void log_heap_pages() {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"smartcrop: content-aware cropping with DINO ViT attention.\n"
+  // What runs is said before the examples: without a model, the built-in saliency
+  // does, whatever the tool's name for itself suggests.
+  CLI::App app{"smartcrop: content-aware cropping, by DINO ViT attention or a built-in saliency.\n"
+               "Here --backend auto runs " + auto_backend_plan(resolve_model_path("")) + ".\n"
                "  smartcrop in.jpg --ratio 16:9 -o out.jpg\n"
                "  smartcrop photos/*.jpg --ratio 16:9 --ratio 1:1 -o thumbs/\n"
                "  smartcrop -R photos/ --ratio 4:5 --size 1080 -o thumbs/ --skip-existing --json > crops.jsonl",
