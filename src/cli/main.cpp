@@ -126,6 +126,8 @@ int run(int argc, char** argv) {
   if (!choice.fallback_reason.empty()) spdlog::warn("{}", choice.fallback_reason);
   log_backend(*choice.backend);
   run.crop.strategy = resolve_strategy(run.crop.strategy, choice.backend->name());
+  run.crop.backend_name = choice.backend->name();
+  run.crop.window_scores = run.review.enabled();  // the strip shows what chose each window
   if (run.crop.strategy == Strategy::Learned) {
     try {
       const std::string path = resolve_window_model_path(options.window_model);
