@@ -14,6 +14,10 @@ if [[ "${1:-}" == "--test" ]]; then
   # scripts/fuzz.sh and the fuzz_smoke test.
   packages+=(clang libclang-rt-14-dev)
 fi
+if [[ "${1:-}" == "--test" || "${1:-}" == "--package" ]]; then
+  # scripts/package.sh and its test: dpkg-shlibdeps, the man page, CPack's ELF check, man.
+  packages+=(dpkg-dev help2man file man-db)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugin_library.hpp"
 #include "smartcrop/error.hpp"
 
 namespace smartcrop {
@@ -21,6 +22,7 @@ std::string resolve_window_model_path(const std::string& requested) {
   if (!requested.empty()) return requested;
   if (const char* env = std::getenv("SMARTCROP_WINDOW_MODEL"); env != nullptr && *env != '\0') return env;
   const fs::path candidates[] = {fs::path(SMARTCROP_SOURCE_DIR) / kDefaultWindowModel,
+                                 fs::path(installed_data_dir()) / kDefaultWindowModel,
                                  fs::path(SMARTCROP_INSTALL_DATADIR) / kDefaultWindowModel};
   for (const auto& candidate : candidates) {
     std::error_code ec;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "dino_plugin.hpp"
+#include "plugin_library.hpp"
 #include "smartcrop/error.hpp"
 
 namespace fs = std::filesystem;
@@ -37,6 +38,7 @@ ModelLocation resolve_model_path(const std::string& requested) {
     return {env, "$SMARTCROP_MODEL"};
   }
   const fs::path candidates[] = {fs::path(SMARTCROP_SOURCE_DIR) / kDefaultModel,
+                                 fs::path(installed_data_dir()) / kDefaultModel,
                                  fs::path(SMARTCROP_INSTALL_DATADIR) / kDefaultModel};
   for (const auto& candidate : candidates) {
     std::error_code ec;
