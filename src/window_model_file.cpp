@@ -28,7 +28,9 @@ std::string resolve_window_model_path(const std::string& requested) {
     std::error_code ec;
     if (fs::exists(candidate, ec)) return candidate.string();
   }
-  return candidates[0].string();
+  // Named in the error: the source tree's file in a build, the installed one in a package.
+  std::error_code ec;
+  return (fs::exists(SMARTCROP_SOURCE_DIR, ec) ? candidates[0] : candidates[1]).string();
 }
 
 WindowModel load_window_model(const std::string& path) {

@@ -44,7 +44,9 @@ ModelLocation resolve_model_path(const std::string& requested) {
     std::error_code ec;
     if (fs::exists(candidate, ec)) return {candidate.string(), ""};
   }
-  return {candidates[0].string(), ""};
+  // Named in the warning: the source tree's file in a build, the installed one in a package.
+  std::error_code ec;
+  return {(fs::exists(SMARTCROP_SOURCE_DIR, ec) ? candidates[0] : candidates[1]).string(), ""};
 }
 
 std::unique_ptr<SaliencyBackend> make_center_backend() { return std::make_unique<CenterBackend>(); }
