@@ -70,6 +70,9 @@ and the fitted window model. The DINO backend is in smartcrop-dino.")
 
 set(CPACK_DEBIAN_DINO_PACKAGE_NAME smartcrop-dino)
 set(CPACK_DEBIAN_DINO_PACKAGE_DEPENDS "smartcrop (= ${PROJECT_VERSION})")
+# LibTorch on Debian's reference BLAS is ~20x slower (the plugin warns); the OpenMP
+# OpenBLAS takes over libblas.so.3 when installed (scripts/deps.sh says why OpenMP).
+set(CPACK_DEBIAN_DINO_PACKAGE_RECOMMENDS libopenblas0-openmp)
 set(CPACK_DEBIAN_DINO_DESCRIPTION "DINO backend for smartcrop (LibTorch)
 The plugin behind `smartcrop --backend dino`: the self-attention of a DINO
 vision transformer (a TorchScript file, run with LibTorch on the CPU) tells

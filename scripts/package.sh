@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Makes the Debian packages smartcrop and smartcrop-dino with CPack (packaging/packaging.cmake).
-#   scripts/package.sh [OUT_DIR [BUILD_DIR]]
-# OUT_DIR: where the .deb files go (default dist/). BUILD_DIR: a build to reuse
-# (default build-package/, configured here without the tests); any build works, as
-# the engine finds its data relative to itself. Needs dpkg-shlibdeps, help2man and
-# file: scripts/deps.sh --package installs them.
+#   scripts/package.sh [BUILD_DIR [OUT_DIR]]
+# BUILD_DIR: the build to package (default build/; configured here, without the tests,
+# if it does not exist). Any build works: the engine finds its data relative to itself.
+# OUT_DIR: where the .deb files go (default BUILD_DIR/packages/). Needs dpkg-shlibdeps,
+# help2man and file: scripts/deps.sh --package (or --test) installs them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=$(realpath -m "${1:-$root/dist}")
-build=$(realpath -m "${2:-$root/build-package}")
+build=$(realpath -m "${1:-$root/build}")
+out=$(realpath -m "${2:-$build/packages}")
 
 for tool in dpkg-shlibdeps help2man file cpack; do
   if ! command -v "$tool" >/dev/null; then
@@ -26,6 +26,7 @@ fi
 cmake --build "$build" -j "${SMARTCROP_JOBS:-$(nproc)}" --target smartcrop smartcrop_man smartcrop_changelog
 
 mkdir -p "$out"
+rm -f "$out"/smartcrop_*.deb "$out"/smartcrop-dino_*.deb
 log="$build/cpack.log"
 if ! cpack --config "$build/CPackConfig.cmake" -B "$out" >"$log" 2>&1; then
   cat "$log" >&2
