@@ -12,8 +12,9 @@ if(SMARTCROP_HELP2MAN)
   add_custom_command(OUTPUT ${SMARTCROP_MAN_PAGE}
     COMMAND ${SMARTCROP_HELP2MAN} --no-info --version-string=${PROJECT_VERSION}
             "--name=content-aware batch cropping of photos" --output=smartcrop.1 $<TARGET_FILE:smartcrop>
+    COMMAND sed -i -f ${CMAKE_CURRENT_LIST_DIR}/man.sed smartcrop.1
     COMMAND gzip -9nf smartcrop.1
-    DEPENDS smartcrop smartcrop-engine
+    DEPENDS smartcrop smartcrop-engine ${CMAKE_CURRENT_LIST_DIR}/man.sed
     WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
     COMMENT "man page smartcrop.1 from smartcrop --help")
   add_custom_target(smartcrop_man DEPENDS ${SMARTCROP_MAN_PAGE})

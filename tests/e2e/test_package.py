@@ -83,6 +83,8 @@ def test_the_man_page_is_made_from_help(debs, tmp_path):
     assert re.search(r"^\.TH SMARTCROP \"1\" .* \"smartcrop " + re.escape(VERSION), text, re.M), text[:400]
     for option in ["ratio", "backend", "model", "focus", "keep"]:
         assert f"\\-\\-{option}" in text, option
+    # It describes smartcrop, not the build machine (whose paths --help may name).
+    assert str(SOURCE_DIR).replace("-", "\\-") not in text and str(SOURCE_DIR) not in text
 
 
 def test_smartcrop_depends_on_what_the_engine_links_and_not_on_libtorch(debs):
