@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages smartcrop needs: to build and run it, and with --test
-# the test tools too. Debian 12 (bookworm) and 13 (trixie). Also selects the OpenMP
-# OpenBLAS: with Debian's reference BLAS one ViT-S/16 forward takes ~19 s instead of
-# ~0.9 s. Safe to run again.
-#   scripts/deps.sh [--test]
+# Installs the Debian packages smartcrop needs to build and run it (with --test also the
+# test tools; with --ci only what CI's fresh roots need on the host), on Debian 12
+# (bookworm) and 13 (trixie), and selects the OpenMP OpenBLAS: with Debian's reference
+# BLAS one ViT-S/16 forward takes ~19 s instead of ~0.9 s. Safe to run again.
+#   scripts/deps.sh [--test | --ci]
 set -euo pipefail
 
 # The release, from /etc/os-release (a subshell, so its variables stay there).
@@ -18,23 +18,28 @@ packages=(build-essential cmake pkg-config
   libopenblas0-openmp python3-torch python3-numpy python3-opencv)
 test_packages=(libgtest-dev googletest python3-pytest python3-pil chromium libimage-exiftool-perl clang)
 
-# What differs: libFuzzer and the sanitizer runtimes of each release's default clang
-# (scripts/fuzz.sh and the fuzz_smoke test; not pulled in without recommends).
-case "$release" in
-  debian:bookworm:* | debian::12)
-    test_packages+=(libclang-rt-14-dev) ;;
-  debian:trixie:* | debian::13)
-    test_packages+=(libclang-rt-19-dev) ;;
-  *)
-    echo "smartcrop: scripts/deps.sh supports Debian 12 (bookworm) and Debian 13 (trixie), not ${name:-this system (no /etc/os-release)}; install the packages it lists by hand" >&2
-    exit 2 ;;
-esac
-
-if [[ "${1:-}" == "--test" ]]; then
-  packages+=("${test_packages[@]}")
-elif [[ -n "${1:-}" ]]; then
-  echo "smartcrop: unknown option '$1'; usage: scripts/deps.sh [--test]" >&2
-  exit 2
+if [[ "${1:-}" == "--ci" ]]; then
+  # Only what scripts/fresh_machine.sh needs on the CI host: it builds and tests in
+  # fresh Debian roots, each of which runs this script itself.
+  packages=(debootstrap git)
+else
+  # What differs: libFuzzer and the sanitizer runtimes of each release's default clang
+  # (scripts/fuzz.sh and the fuzz_smoke test; not pulled in without recommends).
+  case "$release" in
+    debian:bookworm:* | debian::12)
+      test_packages+=(libclang-rt-14-dev) ;;
+    debian:trixie:* | debian::13)
+      test_packages+=(libclang-rt-19-dev) ;;
+    *)
+      echo "smartcrop: scripts/deps.sh supports Debian 12 (bookworm) and Debian 13 (trixie), not ${name:-this system (no /etc/os-release)}; install the packages it lists by hand" >&2
+      exit 2 ;;
+  esac
+  if [[ "${1:-}" == "--test" ]]; then
+    packages+=("${test_packages[@]}")
+  elif [[ -n "${1:-}" ]]; then
+    echo "smartcrop: unknown option '$1'; usage: scripts/deps.sh [--test | --ci]" >&2
+    exit 2
+  fi
 fi
 
 missing=()
@@ -42,7 +47,13 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+# sudo only where it is there: a root shell (a container, a fresh machine) needs none.
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "smartcrop: installing packages needs root; run scripts/deps.sh as root" >&2; exit 1
+  fi
+}
 
 if ((${#missing[@]})); then
   echo "smartcrop: installing ${missing[*]}" >&2
