@@ -23,6 +23,13 @@
 #include <exiv2/exiv2.hpp>
 #pragma GCC diagnostic pop
 
+// exiv2 0.28 (Debian 13) dropped Exiv2::AnyError; its one exception type is Exiv2::Error.
+#if EXIV2_TEST_VERSION(0, 28, 0)
+using Exiv2Exception = Exiv2::Error;
+#else
+using Exiv2Exception = Exiv2::AnyError;
+#endif
+
 #include <spdlog/spdlog.h>
 
 #include "smartcrop/cpu_time.hpp"
@@ -276,7 +283,7 @@ bool read_image(const std::vector<std::uint8_t>& bytes, int stored_w, int stored
     } else {
       found = regions_from(image->xmpData(), stored_w, stored_h, orientation, out);
     }
-  } catch (const Exiv2::AnyError& e) {
+  } catch (const Exiv2Exception& e) {
     out.warning = std::string("cannot read the metadata (exiv2: ") + e.what() + ")";
   }
   g_exiv2_messages = nullptr;
@@ -358,7 +365,7 @@ FileRegions read_file_regions(const std::string& path, const std::vector<std::ui
       } else {
         found = read_image(bytes, stored_width, stored_height, orientation, out);
       }
-    } catch (const Exiv2::AnyError& e) {
+    } catch (const Exiv2Exception& e) {
       out.warning = std::string("cannot read the metadata (exiv2: ") + e.what() + ")";
       found = true;
     }

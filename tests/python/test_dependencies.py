@@ -36,7 +36,9 @@ def test_a_program_whose_package_is_dropped_is_named_with_its_package(tmp_path):
 
 def test_a_program_a_script_runs_is_checked_too(tmp_path):
     misses = check_deps.check(REPO_ROOT, without(tmp_path, "clang"))
-    assert any(m.startswith("program clang++ (used in scripts/fuzz.sh)") and "clang-14" in m for m in misses), misses
+    # clang++ is in clang-14 on Debian 12, clang-19 on Debian 13.
+    assert any(m.startswith("program clang++ (used in scripts/fuzz.sh)") and re.search(r"\bclang-\d+\b", m)
+               for m in misses), misses
 
 
 def test_the_command_exits_non_zero_and_prints_the_miss(run_script, tmp_path):
