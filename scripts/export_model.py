@@ -21,7 +21,8 @@ import urllib.request
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dino_vit import ARCHITECTURES, OPTIMIZATIONS, build_vit, cls_attention_map  # noqa: E402
+from dino_vit import (ARCHITECTURES, KNOWN_OPTIMIZATIONS, MIN_TORCH, OPTIMIZATIONS, build_vit,  # noqa: E402
+                      cls_attention_map, has_sdpa)
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 METADATA_NAME = "smartcrop_model.json"
@@ -238,6 +239,10 @@ def export(args):
         "output": "cls_attention_last_block",
         "optimizations": applied,
     }
+    needs = max((MIN_TORCH[name] for name in applied if name in MIN_TORCH), default=None)
+    if needs is not None:
+        # A runtime older than this refuses the file in one line (src/model/attention_model.cpp).
+        metadata["min_torch_version"] = f"{needs[0]}.{needs[1]}"
     save_atomic(module, output, metadata)
     if args.verify:
         verify(output, config)
@@ -260,7 +265,8 @@ def parse_args(argv):
     parser.add_argument("--verify", action="store_true", help="load the saved file back and run it")
     parser.add_argument("--plain", action="store_true",
                         help="export DINO's computation as is, without the default savings "
-                             f"({', '.join(OPTIMIZATIONS)}; results agree to float rounding)")
+                             f"({', '.join(OPTIMIZATIONS)}; results agree to float rounding; with "
+                             "torch >= 2.0 sdpa_blocks, whose file needs torch >= 2.0 to load)")
     parser.add_argument("--optimizations", metavar="LIST",
                         help="comma-separated savings to apply instead of all of them, for A/B "
                              "measurements ('' = none, like --plain)")
@@ -269,9 +275,11 @@ def parse_args(argv):
         if args.plain:
             parser.error("--plain and --optimizations exclude each other")
         chosen = tuple(name for name in args.optimizations.split(",") if name)
-        unknown = sorted(set(chosen) - set(OPTIMIZATIONS))
+        unknown = sorted(set(chosen) - set(KNOWN_OPTIMIZATIONS))
         if unknown:
-            parser.error(f"unknown optimizations {', '.join(unknown)} (known: {', '.join(OPTIMIZATIONS)})")
+            parser.error(f"unknown optimizations {', '.join(unknown)} (known: {', '.join(KNOWN_OPTIMIZATIONS)})")
+        if "sdpa_blocks" in chosen and not has_sdpa():
+            parser.error(f"sdpa_blocks needs torch >= 2.0 (this is {torch.__version__})")
         args.optimizations = chosen
     if args.random_init and args.checkpoint:
         parser.error("--random-init and --checkpoint exclude each other")
