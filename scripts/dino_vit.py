@@ -351,11 +351,9 @@ def fuse_attention(vit: VisionTransformer) -> VisionTransformer:
 
 # The export-time savings; each keeps the results (fold_scale exactly, the others up
 # to float rounding). sdpa_blocks needs torch >= 2.0 to export and to load (the file
-# records min_torch_version); it is a default where this torch has SDPA.
+# records min_torch, export_model.MIN_TORCH_FOR); it is a default where this torch has SDPA.
 KNOWN_OPTIMIZATIONS = ("sdpa_blocks", "fold_scale", "cls_only_last_block", "attention_per_head")
 OPTIMIZATIONS = tuple(name for name in KNOWN_OPTIMIZATIONS if name != "sdpa_blocks" or has_sdpa())
-# What a file with each optimization needs to load, as (major, minor) of torch.
-MIN_TORCH = {"sdpa_blocks": (2, 0)}
 
 
 def cls_attention_map(vit: VisionTransformer, optimizations: Tuple[str, ...] = OPTIMIZATIONS

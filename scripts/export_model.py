@@ -21,7 +21,7 @@ import urllib.request
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dino_vit import (ARCHITECTURES, KNOWN_OPTIMIZATIONS, MIN_TORCH, OPTIMIZATIONS, build_vit,  # noqa: E402
+from dino_vit import (ARCHITECTURES, KNOWN_OPTIMIZATIONS, OPTIMIZATIONS, build_vit,  # noqa: E402
                       cls_attention_map, has_sdpa)
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -39,6 +39,15 @@ RANDOM_OUTPUTS = {
     "tiny": "models/tiny_random.pt",
 }
 DOWNLOAD_TIMEOUT_S = 30
+# The oldest LibTorch that can run a file this script writes, recorded as "min_torch" in
+# the metadata; smartcrop's plugin refuses a file whose min_torch is newer than its own
+# LibTorch, in one line with both versions. The plain and default exports written by
+# torch 2.6 load and run in Debian 12's LibTorch 1.13 (tests/python/test_export.py), so
+# the floor is 1.13, whatever torch writes the file. An optimization whose operators an
+# older runtime lacks raises it: list it in MIN_TORCH_FOR (name -> "MAJOR.MINOR").
+OLDEST_RUNTIME = "1.13"
+# sdpa_blocks: TorchScript's aten::scaled_dot_product_attention exists from torch 2.0.
+MIN_TORCH_FOR = {"sdpa_blocks": "2.0"}
 
 
 def make_readable(path):
@@ -175,6 +184,18 @@ def check_output_allowed(output, random_init):
                               f"model path; choose another file with -o")
 
 
+def torch_version_tuple(text):
+    """(major, minor) of "2.6.0+cpu", "1.13"."""
+    major, minor = text.split("+")[0].split(".")[:2]
+    return int(major), int(minor)
+
+
+def min_torch(applied):
+    """The oldest LibTorch that can run a file with the optimizations `applied`."""
+    needed = [OLDEST_RUNTIME] + [MIN_TORCH_FOR[name] for name in applied if name in MIN_TORCH_FOR]
+    return max(needed, key=torch_version_tuple)
+
+
 def save_atomic(module, output, metadata):
     """Writes the TorchScript file via a temporary file, so a failed export never
     leaves a half-written model where smartcrop would load it."""
@@ -235,14 +256,11 @@ def export(args):
         "checkpoint": checkpoint,
         "sha256": digest,
         "seed": args.seed if args.random_init else None,
-        "torch_version": torch.__version__,
+        "torch_version": torch.__version__,  # the torch that wrote the file
+        "min_torch": min_torch(applied),
         "output": "cls_attention_last_block",
         "optimizations": applied,
     }
-    needs = max((MIN_TORCH[name] for name in applied if name in MIN_TORCH), default=None)
-    if needs is not None:
-        # A runtime older than this refuses the file in one line (src/model/attention_model.cpp).
-        metadata["min_torch_version"] = f"{needs[0]}.{needs[1]}"
     save_atomic(module, output, metadata)
     if args.verify:
         verify(output, config)

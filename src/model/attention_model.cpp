@@ -17,11 +17,11 @@
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <ATen/autocast_mode.h>
-#include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 #include <torch/version.h>
 
+#include "model_file.hpp"
 #include "smartcrop/error.hpp"
 #include "tensor_memory.hpp"
 #include "torch_device.hpp"
@@ -30,22 +30,33 @@ namespace smartcrop {
 
 namespace {
 
-constexpr const char* kMetadataFile = "smartcrop_model.json";
-
 // bf16 as mixed precision, through CPU autocast: the matrix products (patch conv,
 // Linear layers, QK^T, AV) run in bf16 on weights cast once and then cached for the
 // thread; the residual stream and LayerNorm stay fp32. Converting the whole module
 // with module.to(kBFloat16) ran no faster here but drifted further from fp32 (per-head
 // attention correlation 0.998, one 16:9 crop 60 px off: tests/core/precision_test.cpp).
+// LibTorch 2.x generalised the autocast switches to any device and deprecated the
+// CPU-only ones of 1.13 (2.6's header has both). The new ones are used from 2.6 on,
+// the release checked, so that no 2.x release in between is guessed at.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 6)
+bool cpu_autocast_enabled() { return at::autocast::is_autocast_enabled(at::kCPU); }
+void enable_cpu_autocast(bool on) { at::autocast::set_autocast_enabled(at::kCPU, on); }
+void set_cpu_autocast_dtype(at::ScalarType type) { at::autocast::set_autocast_dtype(at::kCPU, type); }
+#else
+bool cpu_autocast_enabled() { return at::autocast::is_cpu_enabled(); }
+void enable_cpu_autocast(bool on) { at::autocast::set_cpu_enabled(on); }
+void set_cpu_autocast_dtype(at::ScalarType type) { at::autocast::set_autocast_cpu_dtype(type); }
+#endif
+
 class Bf16Autocast {
  public:
-  explicit Bf16Autocast(bool on) : on_(on), was_on_(at::autocast::is_cpu_enabled()) {
+  explicit Bf16Autocast(bool on) : on_(on), was_on_(cpu_autocast_enabled()) {
     if (!on_) return;
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
+    set_cpu_autocast_dtype(at::kBFloat16);
+    enable_cpu_autocast(true);
   }
   ~Bf16Autocast() {
-    if (on_) at::autocast::set_cpu_enabled(was_on_);
+    if (on_) enable_cpu_autocast(was_on_);
   }
   Bf16Autocast(const Bf16Autocast&) = delete;
   Bf16Autocast& operator=(const Bf16Autocast&) = delete;
@@ -188,6 +199,12 @@ std::string cpu_kernels_in_use() {
   return config.substr(at + key.size(), end == std::string::npos ? std::string::npos : end - at - key.size());
 }
 
+// TorchScript's messages start with a newline and go on for lines: the first.
+std::string first_line(std::string message) {
+  message.erase(0, message.find_first_not_of(" \n"));
+  return message.substr(0, message.find('\n'));
+}
+
 // TorchScript's default (profiling) executor instruments the first call, re-optimises
 // the graph on the second and guards on shapes after that; with the ViT-S/16 at 64 px
 // that cost 350 + 73 ms on the first two calls and ~30 ms per call after, against
@@ -196,42 +213,6 @@ std::string cpu_kernels_in_use() {
 void configure_graph_executor() {
   static std::once_flag once;
   std::call_once(once, [] { torch::jit::setGraphExecutorOptimize(false); });
-}
-
-// The file's smartcrop metadata, read from the archive without loading the module
-// ("" if it has none or is no archive: torch::jit::load then says what is wrong).
-std::string metadata_only(const std::string& path) {
-  try {
-    caffe2::serialize::PyTorchStreamReader reader(path);
-    const std::string record = std::string("extra/") + kMetadataFile;
-    if (!reader.hasRecord(record)) return "";
-    auto [data, size] = reader.getRecord(record);
-    return std::string(static_cast<const char*>(data.get()), size);
-  } catch (const std::exception&) {
-    return "";
-  }
-}
-
-// Refuses, in one line, a file that needs a newer LibTorch than this one (an
-// export with sdpa_blocks needs 2.0: older ones do not know the operator).
-void check_torch_is_new_enough(const std::string& path, const std::string& metadata) {
-  if (metadata.empty()) return;
-  nlohmann::json meta = nlohmann::json::parse(metadata, nullptr, /*allow_exceptions=*/false);
-  if (!meta.is_object() || !meta.contains("min_torch_version") || !meta["min_torch_version"].is_string()) return;
-  const std::string needed = meta["min_torch_version"].get<std::string>();
-  int major = 0;
-  int minor = 0;
-  if (std::sscanf(needed.c_str(), "%d.%d", &major, &minor) != 2) return;
-  if (std::make_pair(TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR) >= std::make_pair(major, minor)) return;
-  std::string why;
-  if (meta.contains("optimizations") && meta["optimizations"].is_array()) {
-    for (const auto& name : meta["optimizations"]) {
-      if (name == "sdpa_blocks") why = " (its attention is fused: sdpa_blocks)";
-    }
-  }
-  throw Error(path, "model needs LibTorch >= " + needed + why + ", this smartcrop's is " + torch_version() +
-                        ": export it again with this system's torch (/usr/bin/python3 scripts/export_model.py) "
-                        "or build the DINO plugin against a newer LibTorch");
 }
 
 }  // namespace
@@ -251,17 +232,20 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
   prefer_avx512_kernels();
   configure_graph_executor();
   use_reusing_tensor_allocator();
-  check_torch_is_new_enough(path, metadata_only(path));
-  torch::jit::ExtraFilesMap extra{{kMetadataFile, ""}};
+  // Read before Torch parses the code, so that a file needing a newer LibTorch is
+  // refused with the versions rather than a TorchScript parse error.
+  const std::string metadata = read_model_metadata_text(path);
+  check_runtime_can_run(path, metadata);
   torch::jit::Module module;
   try {
-    module = torch::jit::load(path, torch::kCPU, extra);
+    module = torch::jit::load(path, torch::kCPU);
   } catch (const c10::Error& e) {
-    std::string reason = e.what_without_backtrace();
-    reason = reason.substr(0, reason.find('\n'));
+    const std::string newer = newer_writer_hint(metadata);
+    const std::string reason = first_line(e.what_without_backtrace());
+    if (!newer.empty()) throw Error(path, "cannot load model: " + reason + newer);
     throw Error(path, "cannot load model (not a TorchScript file, or corrupt): " + reason + how);
-  } catch (const std::exception& e) {
-    throw Error(path, std::string("cannot load model: ") + e.what());
+  } catch (const std::exception& e) {  // TorchScript's compile errors, e.g. an operator this LibTorch lacks
+    throw Error(path, "cannot load model: " + first_line(e.what()) + newer_writer_hint(metadata));
   }
   module.eval();
   ModelInfo info;
@@ -285,12 +269,12 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
   info.cpu_kernels = cpu_kernels_in_use();
   info.path = path;
   info.file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(path, ec));
-  if (extra[kMetadataFile].empty()) {
+  if (metadata.empty()) {
     info.architecture = "unknown";
     info.weights_source = "unknown weights (no smartcrop metadata in the file)";
   } else {
     try {
-      read_metadata(extra[kMetadataFile], info);
+      read_metadata(metadata, info);
     } catch (const std::exception& e) {
       throw Error(path, std::string("bad model metadata: ") + e.what());
     }

@@ -4,9 +4,12 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <new>
+#include <string>
+#include <type_traits>
 
 #include <c10/core/CPUAllocator.h>
 
@@ -124,26 +127,59 @@ void release(void* data) {
   }
 }
 
-class ReusingAllocator final : public c10::Allocator {
- public:
-  c10::DataPtr allocate(std::size_t bytes) const override {
-    void* data = nullptr;
-    if (bytes >= kLarge) {
-      data = pool().take(bytes);
-    } else {
-      void* raw = nullptr;
-      if (::posix_memalign(&raw, kHeader, bytes + kHeader) != 0) throw std::bad_alloc();
-      static_cast<Header*>(raw)->kind = kSmall;
-      data = static_cast<char*>(raw) + kHeader;
-    }
-    return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
+c10::DataPtr allocate_tensor_memory(std::size_t bytes) {
+  void* data = nullptr;
+  if (bytes >= kLarge) {
+    data = pool().take(bytes);
+  } else {
+    void* raw = nullptr;
+    if (::posix_memalign(&raw, kHeader, bytes + kHeader) != 0) throw std::bad_alloc();
+    static_cast<Header*>(raw)->kind = kSmall;
+    data = static_cast<char*>(raw) + kHeader;
   }
-  c10::DeleterFnPtr raw_deleter() const override { return &release; }
+  return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
+}
+
+// c10::Allocator changed in LibTorch 2.x: `allocate` lost its const and `copy_data`
+// became pure virtual (1.13: `allocate(size_t) const`, no copy_data; 2.6:
+// `allocate(size_t)`, `copy_data(...) const = 0`). The 2.x releases in between are not
+// at hand to pin the version of each change, so the override follows the signature
+// this LibTorch's header declares rather than a guessed TORCH_VERSION_MINOR.
+constexpr bool kConstAllocate = std::is_same<decltype(&c10::Allocator::allocate),
+                                             c10::DataPtr (c10::Allocator::*)(std::size_t) const>::value;
+
+// Partial specialisations, so that only the one chosen is compiled (`override` checked).
+template <bool const_allocate, typename Base = c10::Allocator>
+struct AllocatorOverride;
+
+template <typename Base>
+struct AllocatorOverride<true, Base> : Base {
+  c10::DataPtr allocate(std::size_t bytes) const override { return allocate_tensor_memory(bytes); }
 };
+
+template <typename Base>
+struct AllocatorOverride<false, Base> : Base {
+  c10::DataPtr allocate(std::size_t bytes) override { return allocate_tensor_memory(bytes); }
+};
+
+class ReusingAllocator final : public AllocatorOverride<kConstAllocate> {
+ public:
+  c10::DeleterFnPtr raw_deleter() const override { return &release; }
+  // Overrides the pure virtual of LibTorch 2.x (Allocator::clone copies with it);
+  // an unused extra member on 1.x.
+  void copy_data(void* dest, const void* src, std::size_t count) const {  // NOLINT(modernize-use-override)
+    if (count > 0) std::memcpy(dest, src, count);
+  }
+};
+static_assert(!std::is_abstract<ReusingAllocator>::value,
+              "c10::Allocator has a pure virtual function ReusingAllocator does not override");
 
 }  // namespace
 
 void use_reusing_tensor_allocator() {
+  // For measuring what the allocator saves (docs/PERFORMANCE.md): LibTorch's own.
+  const char* choice = std::getenv("SMARTCROP_TENSOR_ALLOCATOR");
+  if (choice != nullptr && std::string(choice) == "torch") return;
   static std::once_flag once;
   std::call_once(once, [] {
     static ReusingAllocator allocator;

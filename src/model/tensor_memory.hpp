@@ -13,7 +13,8 @@ namespace smartcrop {
 // them again; on this project's virtual machines each first touch of a 4 KB page
 // costs ~16 us, against ~0.25 us per 4 KB inside a 2 MB huge page, and a reused
 // block costs nothing (docs/PERFORMANCE.md, "Memory"). Tensors made before the
-// call keep their own allocator.
+// call keep their own allocator. SMARTCROP_TENSOR_ALLOCATOR=torch keeps LibTorch's
+// own allocator instead, to measure the difference.
 void use_reusing_tensor_allocator();
 
 struct TensorMemoryStats {

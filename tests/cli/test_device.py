@@ -98,22 +98,22 @@ def test_fp16_is_for_gpus(photo, tiny_model, tmp_path):
 
 @pytest.mark.dino
 def test_a_file_needing_a_newer_libtorch_is_refused_in_one_line(photo, tiny_model, tmp_path):
-    # What an SDPA export (min_torch_version 2.0) meets on Debian 12's LibTorch 1.13,
-    # made here for any runtime: the same file, claiming a LibTorch no one has yet.
+    # What an SDPA export (min_torch 2.0) meets on Debian 12's LibTorch 1.13, made
+    # here for any runtime: the same file, claiming a LibTorch no one has yet.
     torch = pytest.importorskip("torch")
     extra = {"smartcrop_model.json": ""}
     module = torch.jit.load(str(tiny_model), _extra_files=extra)
     meta = json.loads(extra["smartcrop_model.json"])
-    meta.update(min_torch_version="99.0", optimizations=meta["optimizations"] + ["sdpa_blocks"])
+    meta.update(min_torch="99.0", optimizations=meta["optimizations"] + ["sdpa_blocks"])
     newer = tmp_path / "newer.pt"
     torch.jit.save(module, str(newer), _extra_files={"smartcrop_model.json": json.dumps(meta)})
     done = run(photo(), "--backend", "dino", "--model", newer, "-o", tmp_path / "o.jpg")
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0, done.stderr
-    assert f"{newer}: model needs LibTorch >= 99.0 (its attention is fused: sdpa_blocks), this smartcrop's is " \
+    assert f"{newer}: this model file needs LibTorch >= 99.0 and this smartcrop's DINO plugin runs LibTorch " \
         in done.stderr
     assert not (tmp_path / "o.jpg").exists()
     # Without the claim the same file loads.
-    meta.pop("min_torch_version")
+    meta["min_torch"] = "1.13"
     torch.jit.save(module, str(newer), _extra_files={"smartcrop_model.json": json.dumps(meta)})
     assert run(photo(), "--backend", "dino", "--model", newer, "-o", tmp_path / "o.jpg").returncode == 0

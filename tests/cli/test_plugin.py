@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, ENGINE, PLUGIN, WITH_DINO, run
+from conftest import BIN, ENGINE, MODELS, PLUGIN, WITH_DINO, run
 
 
 def needed(binary):
@@ -96,6 +96,22 @@ def test_missing_plugin_is_one_line_naming_it_and_what_to_install(photo, tmp_pat
     done = subprocess.run([str(folder / "smartcrop"), photo(), "--backend", "saliency", "-o",
                            str(tmp_path / "out.jpg")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.dino
+@pytest.mark.parametrize("backend", ["dino", "auto"])
+def test_a_model_needing_a_newer_libtorch_is_one_line_with_both_versions(photo, tmp_path, backend):
+    # tests/export_test_models.py: the tiny model, its metadata saying min_torch 99.0, written by 99.1.0.
+    model = MODELS / "needs_torch_99.pt"
+    done = run(photo(), "--backend", backend, "--model", model, "-o", tmp_path / "out.jpg")
+    assert done.returncode == 2, done.stderr
+    line = one_error_line(done)
+    assert re.fullmatch(
+        rf"error: {re.escape(str(model))}: this model file needs LibTorch >= 99\.0 and this smartcrop's DINO "
+        r"plugin runs LibTorch (\d+\.\d+); re-export it with scripts/export_model\.py under torch \1 \(the file "
+        r"was written by torch 99\.1\), or build smartcrop against a newer LibTorch \(README: \"Another LibTorch\"\)"
+        r" \(given by --model\)", line), line
+    assert not (tmp_path / "out.jpg").exists()
 
 
 @pytest.mark.dino

@@ -42,6 +42,17 @@ def test_tiny_model_metadata_reads_back(tiny_model):
     assert meta["checkpoint"] is None and meta["sha256"] is None
     assert meta["output"] == "cls_attention_last_block"
     assert meta["torch_version"] == torch.__version__
+    # Files of the default export run on every LibTorch smartcrop supports, whoever wrote them.
+    assert meta["min_torch"] == "1.13"
+
+
+def test_min_torch_is_the_newest_that_an_applied_optimization_needs(monkeypatch):
+    monkeypatch.setattr(export_model, "MIN_TORCH_FOR", {"fused": "2.0", "newer": "2.10"})
+    assert export_model.min_torch([]) == "1.13"
+    assert export_model.min_torch(["fold_scale"]) == "1.13"
+    assert export_model.min_torch(["fused"]) == "2.0"
+    assert export_model.min_torch(["fused", "newer"]) == "2.10"  # by number, not as text
+    assert export_model.torch_version_tuple("2.6.0+cpu") == (2, 6)
 
 
 def test_model_is_scripted_so_input_shape_is_free(tiny_model):

@@ -46,10 +46,10 @@ def test_sdpa_file_records_the_torch_it_needs(tmp_path):
     assert export_model.main(["--arch", "tiny", "--random-init", "-o", str(default)]) == 0
     meta = read_metadata(default)
     assert "sdpa_blocks" in meta["optimizations"] == list(OPTIMIZATIONS)
-    assert meta["min_torch_version"] == "2.0"
+    assert meta["min_torch"] == "2.0"
     plain = tmp_path / "plain.pt"
     assert export_model.main(["--arch", "tiny", "--random-init", "-o", str(plain), "--plain"]) == 0
-    assert "min_torch_version" not in read_metadata(plain)
+    assert read_metadata(plain)["min_torch"] == "1.13"
 
 
 @needs_sdpa

@@ -1,0 +1,91 @@
+#include "model_file.hpp"
+
+#include <cstdio>
+
+#include <caffe2/serialize/inline_container.h>
+#include <nlohmann/json.hpp>
+#include <torch/version.h>
+
+#include "smartcrop/error.hpp"
+
+namespace smartcrop {
+
+namespace {
+
+constexpr const char* kMetadataRecord = "extra/smartcrop_model.json";
+
+std::string how_to_fix(const std::string& writer) {
+  const std::string runtime = to_string(runtime_torch_version());
+  const auto written = parse_torch_version(writer);
+  std::string advice = "re-export it with scripts/export_model.py under torch " + runtime;
+  if (written) advice += " (the file was written by torch " + to_string(*written) + ")";
+  return advice + ", or build smartcrop against a newer LibTorch (README: \"Another LibTorch\")";
+}
+
+std::string string_field(const nlohmann::json& meta, const char* key) {
+  auto it = meta.find(key);
+  return it != meta.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+TorchVersion runtime_torch_version() { return {TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR}; }
+
+std::optional<TorchVersion> parse_torch_version(const std::string& text) {
+  TorchVersion version;
+  if (std::sscanf(text.c_str(), "%d.%d", &version.major, &version.minor) != 2) return std::nullopt;
+  if (version.major < 0 || version.minor < 0) return std::nullopt;
+  return version;
+}
+
+bool older_than(TorchVersion a, TorchVersion b) {
+  return a.major != b.major ? a.major < b.major : a.minor < b.minor;
+}
+
+std::string to_string(TorchVersion version) {
+  return std::to_string(version.major) + "." + std::to_string(version.minor);
+}
+
+std::string read_model_metadata_text(const std::string& path) {
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(path);
+    if (!reader.hasRecord(kMetadataRecord)) return {};
+    auto record = reader.getRecord(kMetadataRecord);
+    return std::string(static_cast<const char*>(std::get<0>(record).get()), std::get<1>(record));
+  } catch (const c10::Error&) {
+    return {};  // not a zip archive: torch::jit::load reports it
+  }
+}
+
+void check_runtime_can_run(const std::string& path, const std::string& metadata_text) {
+  if (metadata_text.empty()) return;
+  nlohmann::json meta;
+  try {
+    meta = nlohmann::json::parse(metadata_text);
+  } catch (const std::exception& e) {
+    throw Error(path, std::string("bad model metadata: ") + e.what());
+  }
+  const std::string needed = string_field(meta, "min_torch");
+  if (needed.empty()) return;  // files from before min_torch was recorded
+  const auto min = parse_torch_version(needed);
+  if (!min) throw Error(path, "bad model metadata: min_torch \"" + needed + "\" is no torch version");
+  const TorchVersion runtime = runtime_torch_version();
+  if (!older_than(runtime, *min)) return;
+  throw Error(path, "this model file needs LibTorch >= " + to_string(*min) + " and this smartcrop's DINO plugin runs LibTorch " +
+                        to_string(runtime) + "; " + how_to_fix(string_field(meta, "torch_version")));
+}
+
+std::string newer_writer_hint(const std::string& metadata_text) {
+  if (metadata_text.empty()) return {};
+  try {
+    const auto meta = nlohmann::json::parse(metadata_text);
+    const auto writer = parse_torch_version(string_field(meta, "torch_version"));
+    if (!writer || !older_than(runtime_torch_version(), *writer)) return {};
+    return "; this smartcrop's DINO plugin runs LibTorch " + to_string(runtime_torch_version()) + ": " +
+           how_to_fix(string_field(meta, "torch_version"));
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+}  // namespace smartcrop
