@@ -3,14 +3,16 @@
 every program that the project's Python (tests/ and scripts/) uses.
 
 A module counts when it is in the standard library, is the project's own, or comes
-from a Debian package that deps.sh installs (listed there, Essential, or pulled in by
-a listed package's Depends). Each module's file is mapped to its package with
+from a Debian package that deps.sh installs (listed there, on every minbase system:
+Essential or apt, or pulled in by those packages' Depends). Each module's file is mapped to its package with
 `dpkg -S`. Programs are the literal names the tests start (`subprocess.run(["cmake",
 ...])`, `shutil.which("chromium")`, "/usr/bin/..." paths); names tried in a loop are
 alternatives, one of which must be installed that way. Shell scripts under scripts/ and
 tests/ and the tests' CMake files are read too: every word in them that names a
 program on PATH owned by a Debian package (`clang++` in scripts/fuzz.sh) must come
-from an installed-that-way package.
+from an installed-that-way package, unless every use of it is guarded by the script:
+inside `if command -v NAME ...; then ... fi` (or `elif`, `type -P`, `hash`), or after
+`command -v NAME ... &&` on the same line, so that the script works without it.
 
   /usr/bin/python3 scripts/check_deps.py [--deps FILE] [PROJECT_DIR]
 
@@ -43,7 +45,9 @@ def deps_packages(deps_sh):
 
 
 def installed_closure(roots):
-    """`roots`, the Essential and required/important packages, and all their Depends/Pre-Depends pull in."""
+    """`roots`, what every minbase system has (Essential packages and apt), and all their
+    Depends/Pre-Depends pull in. Priority alone proves nothing: `debootstrap --variant=minbase`
+    installs no `important` package that apt does not need."""
     fmt = "${Package}\t${Essential}\t${Depends}, ${Pre-Depends}\t${Provides}\t${db:Status-Abbrev}\t${Priority}\n"
     out = subprocess.run(["dpkg-query", "-W", "-f", fmt], capture_output=True, text=True).stdout
     depends, providers, essential = {}, {}, set()
@@ -57,8 +61,8 @@ def installed_closure(roots):
         for p in provides.split(","):
             if p.strip():
                 providers.setdefault(re.split(r"[\s(]", p.strip())[0], []).append(name)
-        if ess == "yes" or (len(parts) > 5 and parts[5] in ("required", "important")):
-            essential.add(name)  # on every Debian system (debootstrap installs these)
+        if ess == "yes" or name == "apt":
+            essential.add(name)  # on every Debian system (minbase installs these)
     seen, todo = set(), list(roots | essential)
     while todo:
         name = todo.pop()
@@ -137,15 +141,74 @@ def shell_files(project):
         yield from sorted((project / "tests").rglob(pattern))
 
 
+SHELL_TOKEN = re.compile(r"\n|;|&&|\|\||[^\s;&|]+")
+GUARD_COMMANDS = {("command", "-v"), ("type", "-P"), ("type", "-p"), ("hash",)}
+
+
+def guard_targets(tokens):
+    """The names that `command -v NAME` (or `type -P NAME`, `hash NAME`) tests in `tokens`."""
+    names = set()
+    for i, token in enumerate(tokens):
+        for guard in GUARD_COMMANDS:
+            if tuple(tokens[i:i + len(guard)]) == guard and i + len(guard) < len(tokens):
+                names.add(tokens[i + len(guard)])
+    return names
+
+
+def unguarded_words(text):
+    """The words of a shell script used at least once outside a guard of their own: the body
+    of `if command -v WORD ...; then` (not its `else`), or the rest of a line after
+    `command -v WORD ... &&`. The guard's own test is no use either."""
+    tokens = SHELL_TOKEN.findall(text)
+    frames = []          # per open `if`: [mode, condition tokens, guarded names]
+    line_guards = set()  # names guarded by `command -v NAME &&` earlier on this line
+    used = set()
+    for i, token in enumerate(tokens):
+        if token == "\n":
+            line_guards = set()
+            continue
+        if token == "if":
+            frames.append(["cond", [], set()])
+            continue
+        if frames and token in ("then", "elif", "else", "fi"):
+            frame = frames[-1]
+            if token == "then":
+                frame[0], frame[2] = "body", guard_targets(frame[1])
+            elif token == "elif":
+                frame[0], frame[1], frame[2] = "cond", [], set()
+            elif token == "else":
+                frame[0], frame[2] = "body", set()
+            else:
+                frames.pop()
+            continue
+        if token == "&&":
+            start = max((j for j in range(i) if tokens[j] in ("\n", ";")), default=-1) + 1
+            line_guards |= guard_targets(tokens[start:i])
+            continue
+        if frames and frames[-1][0] == "cond":
+            frames[-1][1].append(token)
+        guarded = set(line_guards).union(*(f[2] for f in frames if f[0] == "body"))
+        if any(tuple(tokens[i - len(g):i]) == g for g in GUARD_COMMANDS):
+            continue  # the test itself
+        for word in SHELL_WORD.findall(token):
+            if word not in guarded:
+                used.add(word)
+    return used
+
+
 def shell_programs(project):
-    """[(name, file)] for the words of shell and CMake files that name a packaged program on PATH."""
+    """[(name, file)] for the words of shell and CMake files that name a packaged program on
+    PATH, leaving out those a shell script uses only behind a guard (`command -v NAME`)."""
     found, seen = [], set()
     for path in shell_files(project):
         text = "\n".join(line.split("#", 1)[0] for line in path.read_text(errors="replace").splitlines())
         text = text.replace(":-", ": ")  # ${CXX:-clang++}: the default is a program too
         if path.suffix != ".sh":  # CMake: only what a COMMAND runs, not CMake's own commands
             text = " ".join(re.findall(r"\bCOMMAND\s+([^\s)]+)", text))
-        for word in sorted(set(SHELL_WORD.findall(text))):
+            words = set(SHELL_WORD.findall(text))
+        else:
+            words = unguarded_words(text)
+        for word in sorted(words):
             if (word, path) in seen:
                 continue
             seen.add((word, path))

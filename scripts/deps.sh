@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages smartcrop needs (build, run, and with --test the
-# test tools), and selects the OpenMP OpenBLAS: with Debian's reference BLAS one
-# ViT-S/16 forward takes ~19 s instead of ~0.9 s. Safe to run again.
+# Installs the Debian packages smartcrop needs to build and run (with --test also the
+# test tools; with --ci only what CI's fresh roots need on the host), and selects the
+# OpenMP OpenBLAS: with Debian's reference BLAS one ViT-S/16 forward takes ~19 s instead
+# of ~0.9 s. Safe to run again.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config
@@ -15,12 +16,24 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang libclang-rt-14-dev)
 fi
 
+if [[ "${1:-}" == "--ci" ]]; then
+  # Only what scripts/fresh_machine.sh needs on the CI host: it builds and tests in
+  # fresh Debian roots, each of which runs this script itself.
+  packages=(debootstrap git)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+# sudo only where it is there: a root shell (a container, a fresh machine) needs none.
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "smartcrop: installing packages needs root; run scripts/deps.sh as root" >&2; exit 1
+  fi
+}
 
 if ((${#missing[@]})); then
   echo "smartcrop: installing ${missing[*]}" >&2

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# One command from a fresh Debian 12 machine to crops:
+# One command from a fresh Debian 12 or 13 machine to crops:
 #   scripts/setup.sh [PHOTO...]
-# installs the packages (apt), builds, exports the DINO model if it can be
-# downloaded (otherwise smartcrop uses its built-in saliency), and crops the
-# given photos, or a demo image it generates, to 16:9 into out/.
+# installs the packages (apt), builds the tool (without the tests: scripts/test.sh
+# builds those), exports the DINO model if it can be downloaded (otherwise smartcrop
+# uses its built-in saliency), and crops the given photos, or a demo image it
+# generates, to 16:9 into out/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 bash scripts/deps.sh
-bash scripts/build.sh
+bash scripts/build.sh -DSMARTCROP_BUILD_TESTS=OFF
 
 model=models/dino_vits16.pt
 if [[ ! -f $model ]]; then

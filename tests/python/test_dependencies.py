@@ -43,3 +43,47 @@ def test_the_command_exits_non_zero_and_prints_the_miss(run_script, tmp_path):
     done = run_script("check_deps.py", "--deps", without(tmp_path, "python3-pytest"), REPO_ROOT)
     assert done.returncode == 1
     assert "module pytest " in done.stdout and "python3-pytest" in done.stdout, done.stdout
+
+
+def pretend_installed(monkeypatch, program, package):
+    """Makes check_deps see `program` on PATH at /usr/bin, owned by Debian `package`."""
+    real_which, real_package_of = check_deps.shutil.which, check_deps.package_of
+    fake = f"/usr/bin/{program}"
+    monkeypatch.setattr(check_deps.shutil, "which",
+                        lambda name, *a, **k: fake if name == program else real_which(name, *a, **k))
+    monkeypatch.setattr(check_deps, "package_of",
+                        lambda path: package if path == fake else real_package_of(path))
+
+
+def pretend_missing(monkeypatch, program):
+    real_which = check_deps.shutil.which
+    monkeypatch.setattr(check_deps.shutil, "which",
+                        lambda name, *a, **k: None if name == program else real_which(name, *a, **k))
+
+
+def test_sudo_on_path_is_no_dependency_of_deps_sh(monkeypatch):
+    # deps.sh uses sudo only where it is installed and the user is not root: a machine
+    # with sudo (most users') must not fail the check, as it once did.
+    pretend_installed(monkeypatch, "sudo", "sudo")
+    assert not [m for m in check_deps.check(REPO_ROOT, DEPS) if "sudo" in m]
+
+
+def test_sudo_missing_from_path_is_no_dependency_either(monkeypatch):
+    pretend_missing(monkeypatch, "sudo")
+    assert not [m for m in check_deps.check(REPO_ROOT, DEPS) if "sudo" in m]
+
+
+def test_a_guarded_program_is_optional_and_an_unguarded_one_is_not():
+    guarded = '''as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "needs root" >&2; exit 1
+  fi
+}
+command -v exiftool >/dev/null && exiftool -ver'''
+    assert not {"sudo", "exiftool"} & check_deps.unguarded_words(guarded)
+    # The form deps.sh had: sudo in the else branch of a root test is a real use.
+    unguarded = 'as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }'
+    assert "sudo" in check_deps.unguarded_words(unguarded)
+    # The else branch of a guard is where the program is missing: using it there is a use.
+    assert "sudo" in check_deps.unguarded_words('if command -v sudo; then :; else sudo x; fi')
