@@ -1,5 +1,6 @@
 #include "smartcrop/crop_planner.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -35,11 +36,25 @@ CropChoice from_map(const ScoreMap& map, int x, int y, int w, int h, double shar
   return choice;
 }
 
+// Where value (0, 0) of a window's position scores is drawn: its centre less half a map pixel.
+WindowScores window_scores(ScoreMap values, const ScoreMap& map, int w, int h) {
+  WindowScores scores;
+  scores.values = std::move(values);
+  scores.origin_x = (std::clamp(w, 1, map.width) / 2.0 - 0.5) * map.scale_x;
+  scores.origin_y = (std::clamp(h, 1, map.height) / 2.0 - 0.5) * map.scale_y;
+  return scores;
+}
+
 CropChoice mass_choice(const ScoreMap& score, WindowSize size, int width, int height, const MassWindowParams& params,
-                       const PositionRange& allowed) {
+                       const PositionRange& allowed, bool keep_scores) {
   const MapWindow window = to_map(score, size, allowed);
   const MassWindow found = find_mass_window(score, window.width, window.height, params, window.allowed);
-  return from_map(score, found.x, found.y, found.width, found.height, found.share, size, width, height);
+  CropChoice choice = from_map(score, found.x, found.y, found.width, found.height, found.share, size, width, height);
+  if (keep_scores) {
+    choice.window_scores = window_scores(mass_position_scores(score, window.width, window.height, params), score,
+                                         window.width, window.height);
+  }
+  return choice;
 }
 
 // The tables of the learned window for one photo, built once for all its ratios.
@@ -55,13 +70,28 @@ WindowTables learned_tables(const SaliencyResult& saliency) {
 
 // The same window geometry as mass_choice, chosen by the learned model.
 CropChoice learned_choice(const WindowTables& tables, const ScoreMap& map, WindowSize size, int width, int height,
-                          const WindowModel& model, const PositionRange& allowed) {
+                          const WindowModel& model, const PositionRange& allowed, bool keep_scores) {
   const MapWindow window = to_map(map, size, allowed);
   const LearnedWindow found = find_learned_window(tables, model, window.width, window.height, window.allowed);
-  return from_map(map, found.x, found.y, found.width, found.height, found.share, size, width, height);
+  CropChoice choice = from_map(map, found.x, found.y, found.width, found.height, found.share, size, width, height);
+  if (keep_scores) {
+    choice.window_scores = window_scores(learned_position_scores(tables, model, window.width, window.height, map), map,
+                                         window.width, window.height);
+  }
+  return choice;
 }
 
 }  // namespace
+
+std::string strategy_name(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::Peak: return "peak";
+    case Strategy::Mass: return "mass";
+    case Strategy::Learned: return "learned";
+    case Strategy::Auto: break;
+  }
+  return "auto";
+}
 
 Strategy resolve_strategy(Strategy requested, const std::string& backend_name) {
   if (requested != Strategy::Auto) return requested;
@@ -76,6 +106,8 @@ CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropPa
   plan.width = width;
   plan.height = height;
   plan.saliency = std::move(saliency);
+  plan.strategy = params.strategy == Strategy::Auto ? Strategy::Peak : params.strategy;
+  plan.backend_name = params.backend_name;
   const ScoreMap& score = plan.saliency.score;
   if (score.empty()) throw Error("", "empty saliency map");
   const MapPeak peak = find_peak(score);
@@ -85,6 +117,7 @@ CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropPa
   if (params.strategy == Strategy::Learned) {
     if (!params.window_model) throw Error("", "learned strategy without a window model");
     tables.emplace(learned_tables(plan.saliency));
+    plan.gate = tables->gate();
   }
   for (const auto& ratio : params.ratios) {
     CropChoice choice;
@@ -92,13 +125,13 @@ CropPlan plan_crops(SaliencyResult saliency, int width, int height, const CropPa
     const WindowSize size = largest_window(width, height, ratio.value());
     const SteeredWindow steer = steer_window(steering, size, width, height);
     if (params.strategy == Strategy::Mass) {
-      choice = mass_choice(score, size, width, height, params.mass, steer.allowed);
+      choice = mass_choice(score, size, width, height, params.mass, steer.allowed, params.window_scores);
       choice.ratio = ratio;
       choice.box = steer.allowed.clamp(choice.box);
       if (steering.active()) choice.confidence = mass_inside(score, choice.box);
     } else if (params.strategy == Strategy::Learned) {
       choice = learned_choice(*tables, plan.saliency.attention, size, width, height, *params.window_model,
-                              steer.allowed);
+                              steer.allowed, params.window_scores);
       choice.ratio = ratio;
       choice.box = steer.allowed.clamp(choice.box);
     } else {

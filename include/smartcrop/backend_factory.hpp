@@ -33,6 +33,10 @@ ModelLocation resolve_model_path(const std::string& requested);
 // the plugin when it is missing or broken, or that this build has no DINO support.
 BackendChoice make_backend(BackendKind kind, const ModelLocation& model, const SaliencyParams& params);
 
+// Says, without loading anything, what --backend auto runs with `model` and why:
+// "DINO attention, from the model ..." or "the built-in saliency: no DINO model at ...".
+std::string auto_backend_plan(const ModelLocation& model);
+
 // The same with `model_path` taken as the default location (auto may fall back).
 BackendChoice make_backend(BackendKind kind, const std::string& model_path, const SaliencyParams& params);
 

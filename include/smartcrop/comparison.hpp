@@ -1,7 +1,10 @@
 #pragma once
 // The five-panel comparison strip a person looks at to judge a crop: the photo
-// with the crop outlines, the attention heat map, the blurred score map with its
-// peak, the centre crop a plain cropper would give, and the smart crop.
+// with the crop outlines, the map the backend made (titled by it), what chose the
+// window (peak: the blurred map and its peak; mass, learned: the score of every
+// window position of the ratio with the most positions, the chosen one marked, and
+// the learned model's verdict), the centre crop a plain cropper would give, and
+// the smart crop.
 
 #include <string>
 #include <vector>

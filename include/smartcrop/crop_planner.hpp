@@ -29,11 +29,24 @@ enum class Strategy { Peak, Mass, Learned, Auto };
 // for "center".
 Strategy resolve_strategy(Strategy requested, const std::string& backend_name);
 
+// Returns "peak", "mass", "learned" or "auto".
+std::string strategy_name(Strategy strategy);
+
 struct CropParams {
   std::vector<AspectRatio> ratios;
   Strategy strategy = Strategy::Peak;
   MassWindowParams mass;  // used by Strategy::Mass
   std::shared_ptr<const WindowModel> window_model;  // used by Strategy::Learned; required for it
+  std::string backend_name;    // the backend that made the maps ("dino", "saliency", "center"), for the strip
+  bool window_scores = false;  // keep every window position's score (CropChoice::window_scores) for the strip
+};
+
+// What chose a window among its positions (mass, learned): the value of every
+// top-left position, drawn over the window's centre.
+struct WindowScores {
+  ScoreMap values;        // value (x, y): the window with top-left map pixel (x, y); empty if not kept
+  double origin_x = 0.0;  // original pixels where the square of value (0, 0) starts: the first
+  double origin_y = 0.0;  // window's centre less half a map pixel
 };
 
 struct CropChoice {
@@ -41,6 +54,7 @@ struct CropChoice {
   Box box;                  // original pixels
   double confidence = 0.0;  // share of saliency inside the box (peak, learned: attention map, mass: score map)
   SteeredWindow steer;      // the positions steering allowed; kept = keep-regions inside the box
+  WindowScores window_scores;  // mass, learned, when CropParams::window_scores
 };
 
 struct CropPlan {
@@ -51,6 +65,9 @@ struct CropPlan {
   double peak_y = 0.0;
   std::vector<CropChoice> crops;  // one per requested ratio, in order
   Steering steering;              // what steered the crops ("auto": nothing)
+  Strategy strategy = Strategy::Peak;  // the strategy that placed the windows (never Auto)
+  std::string backend_name;            // CropParams::backend_name
+  double gate = -1.0;                  // learned: how sure the map is (0..1), the model's gate; else -1
 };
 
 // Chooses one crop box per ratio from the saliency already computed for a

@@ -22,6 +22,7 @@ struct FileRegions {
   std::string location;  // "embedded" or the sidecar's path
   std::vector<FileRegion> regions;
   std::string warning;   // why the file's regions were ignored ("" if they were not)
+  std::string note;      // a doubt about regions that were used anyway ("" if none)
   double seconds = 0.0;      // wall time spent reading metadata (sidecar look-up and lock wait included)
   double cpu_seconds = 0.0;  // CPU time of this thread for the same
 };
@@ -33,8 +34,8 @@ constexpr int kMaxFileRegions = 1000;
 // Reads the regions of the photo at `path` whose bytes are `bytes` (stored size
 // stored_width x stored_height, EXIF `orientation` applied for display). A sidecar
 // (PATH.xmp, then PATH-without-extension.xmp) with regions takes precedence over
-// the embedded XMP; MWG regions over MP ones. Regions are mapped through the
-// orientation (MWG 2.0, 5.9). Never throws: bad metadata gives no regions and a
+// the embedded XMP; MWG regions over MP ones. Regions are in the stored frame and
+// mapped through the orientation (MWG 2.0, 5.9), whatever AppliedToDimensions says. Never throws: bad metadata gives no regions and a
 // `warning`. Safe to call from several threads (exiv2's XMP toolkit is serialised).
 FileRegions read_file_regions(const std::string& path, const std::vector<std::uint8_t>& bytes, int stored_width,
                               int stored_height, int orientation);

@@ -129,6 +129,13 @@ LearnedWindow find_learned_window(const WindowTables& tables, const WindowModel&
 LearnedWindow find_learned_window(const WindowEvidence& evidence, const WindowModel& model, int width, int height,
                                   const PositionRange& allowed = {});
 
+// Returns what decided find_learned_window at every position of a width x height
+// window, steering aside: the model score (Argmax) or the expected IoU
+// (ExpectedIou). Value (x, y) is the window with top-left (x, y), in a map of
+// positions_x x positions_y with the scale of `scale_of`. For showing the choice.
+ScoreMap learned_position_scores(const WindowTables& tables, const WindowModel& model, int width, int height,
+                                 const ScoreMap& scale_of);
+
 // Returns the share of `map`'s total held by its top 20% pixels, squared (0.04
 // for a flat map, up to 1 when one small region holds it all; 0 for an all-zero map).
 double top_share_concentration(const ScoreMap& map);

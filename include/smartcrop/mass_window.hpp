@@ -30,4 +30,10 @@ struct MassWindow {
 MassWindow find_mass_window(const ScoreMap& map, int width, int height, const MassWindowParams& params,
                             const PositionRange& allowed = {});
 
+// Returns the score find_mass_window gives every position of a width x height
+// window (clamped as there): value (x, y) is the window with top-left (x, y), in a
+// map of (map.width - width + 1) x (map.height - height + 1) with map's scale. For
+// showing what chose the window; map must not be empty.
+ScoreMap mass_position_scores(const ScoreMap& map, int width, int height, const MassWindowParams& params);
+
 }  // namespace smartcrop

@@ -113,13 +113,18 @@ std::vector<PhotoPlan> plan_photos(const RunParams& params, const InputList& lis
 }  // namespace
 
 std::string format_summary(const RunSummary& s) {
+  const auto photos = [](int n) { return std::to_string(n) + (n == 1 ? " photo" : " photos"); };
   char text[512];
-  const double rate = s.seconds > 0 ? (s.inputs - s.not_processed) / s.seconds : 0.0;
-  int n = std::snprintf(text, sizeof text, "%d written, %d skipped, %d failed; %d photos in %.1f s (%.2f photos/s)",
-                        s.written, s.skipped, s.failed, s.inputs, s.seconds, rate);
+  int n = std::snprintf(text, sizeof text, "%d written, %d skipped, %d failed; %s in %.1f s", s.written, s.skipped,
+                        s.failed, photos(s.inputs).c_str(), s.seconds);
   std::string line(text, static_cast<std::size_t>(std::max(0, n)));
+  // A rate of photos that all failed, or whose outputs all existed, would read as speed.
+  if (s.written > 0 && s.seconds > 0) {
+    std::snprintf(text, sizeof text, " (%.2f photos/s)", (s.inputs - s.not_processed) / s.seconds);
+    line += text;
+  }
   if (s.hint_errors > 0) line += "; " + std::to_string(s.hint_errors) + " hints row(s) matched no photo";
-  if (s.interrupted) line += "; interrupted, " + std::to_string(s.not_processed) + " photos not processed";
+  if (s.interrupted) line += "; interrupted, " + photos(s.not_processed) + " not processed";
   if (s.skipped_hidden + s.skipped_unsupported > 0) {
     line += "; ignored in folders: " + std::to_string(s.skipped_hidden) + " hidden, " +
             std::to_string(s.skipped_unsupported) + " not images";

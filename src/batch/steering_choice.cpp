@@ -101,6 +101,9 @@ std::vector<std::string> steering_warnings(const PhotoWork& work) {
     warnings.push_back("ignoring the regions in " + (file.location == "embedded" ? "its metadata" : file.location) +
                        ": " + file.warning + "; automatic crop");
   }
+  if (!file.note.empty() && !file.regions.empty() && work.crops.steering.steered_by.rfind("xmp", 0) == 0) {
+    warnings.push_back(file.note);
+  }
   for (const CropChoice& crop : work.crops.crops) {
     std::string note = steering_note(work.crops.steering, crop);
     if (!note.empty()) warnings.push_back(std::move(note));

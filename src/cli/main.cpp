@@ -74,7 +74,10 @@ void log_heap_pages() {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"smartcrop: content-aware cropping with DINO ViT attention.\n"
+  // What runs is said before the examples: without a model, the built-in saliency
+  // does, whatever the tool's name for itself suggests.
+  CLI::App app{"smartcrop: content-aware cropping, by DINO ViT attention or a built-in saliency.\n"
+               "Here --backend auto runs " + auto_backend_plan(resolve_model_path("")) + ".\n"
                "  smartcrop in.jpg --ratio 16:9 -o out.jpg\n"
                "  smartcrop photos/*.jpg --ratio 16:9 --ratio 1:1 -o thumbs/\n"
                "  smartcrop -R photos/ --ratio 4:5 --size 1080 -o thumbs/ --skip-existing --json > crops.jsonl",
@@ -134,6 +137,8 @@ int run(int argc, char** argv) {
     run.decode_threads = std::max(run.decode_threads, available_cores());
   }
   run.crop.strategy = resolve_strategy(run.crop.strategy, choice.backend->name());
+  run.crop.backend_name = choice.backend->name();
+  run.crop.window_scores = run.review.enabled();  // the strip shows what chose each window
   if (run.crop.strategy == Strategy::Learned) {
     try {
       const std::string path = resolve_window_model_path(options.window_model);

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -124,21 +125,33 @@ double field(const RawRegion& raw, const char* name, const std::string& label, b
   return *value;
 }
 
-// MWG regions: stArea x, y is the centre; w, h the size; fractions of the stored image.
-std::vector<FileRegion> mwg_regions(const std::map<int, RawRegion>& list) {
+// The size AppliedToDimensions gives (pixels), or 0 x 0 when the file gives none.
+struct AppliedSize {
+  double width = 0.0, height = 0.0;
+  bool known() const { return width > 0.0 && height > 0.0; }
+};
+
+// MWG regions: stArea x, y is the centre; w, h the size; fractions of the stored
+// image, or pixels of AppliedToDimensions when stArea:unit is "pixel".
+std::vector<FileRegion> mwg_regions(const std::map<int, RawRegion>& list, AppliedSize applied) {
   std::vector<FileRegion> regions;
   for (const auto& [index, raw] : list) {
     const auto type = raw.fields.find("Type");
     const auto kind = type == raw.fields.end() ? std::nullopt : mwg_kind(type->second);
     if (!kind) continue;  // other types (or none) are not ours to act on
     const std::string label = "region " + std::to_string(index) + " (" + region_kind_name(*kind) + ")";
-    const auto unit = raw.fields.find("unit");
-    if (unit != raw.fields.end() && unit->second != "normalized") {
-      throw BadRegion{label + " has unit '" + unit->second.substr(0, 20) + "', not 'normalized'"};
+    double scale_x = 1.0, scale_y = 1.0;
+    if (const auto unit = raw.fields.find("unit"); unit != raw.fields.end() && unit->second != "normalized") {
+      if (unit->second != "pixel") {
+        throw BadRegion{label + " has unit '" + unit->second.substr(0, 20) + "', not 'normalized' or 'pixel'"};
+      }
+      if (!applied.known()) throw BadRegion{label + " is in pixels but the file has no AppliedToDimensions"};
+      scale_x = 1.0 / applied.width;
+      scale_y = 1.0 / applied.height;
     }
-    const double w = field(raw, "w", label, *kind != RegionKind::Focus);
-    const double h = field(raw, "h", label, *kind != RegionKind::Focus);
-    const double x = field(raw, "x", label, true), y = field(raw, "y", label, true);
+    const double w = field(raw, "w", label, *kind != RegionKind::Focus) * scale_x;
+    const double h = field(raw, "h", label, *kind != RegionKind::Focus) * scale_y;
+    const double x = field(raw, "x", label, true) * scale_x, y = field(raw, "y", label, true) * scale_y;
     FileRegion region;
     region.kind = *kind;
     region.area = checked_area({x - w / 2.0, y - h / 2.0, w, h}, *kind, label);
@@ -149,6 +162,14 @@ std::vector<FileRegion> mwg_regions(const std::map<int, RawRegion>& list) {
 }
 
 // MP regions: Rectangle "x, y, w, h", top-left and size, fractions; people only.
+// Microsoft's People Tagging Overview defines the rectangle against "the image" and
+// says nothing of EXIF orientation: "The dimensions of the image for the purposes of
+// defining people rectangles are normalized to 1, which means that in the "0.25,
+// 0.25, 0.25, 0.25" example, the rectangle starts 1/4 of the distance from the top and
+// 1/4 of the distance from the left of the image." The image a WIC writer holds is the
+// stored one (Windows rotates a photo by rewriting its pixels), and exiftool's
+// rotate_regions.config turns MP rectangles with the pixels as it does MWG areas; so
+// they are read, like MWG's, in the stored frame and turned with the orientation.
 std::vector<FileRegion> mp_regions(const std::map<int, RawRegion>& list) {
   std::vector<FileRegion> regions;
   for (const auto& [index, raw] : list) {
@@ -174,13 +195,22 @@ std::vector<FileRegion> mp_regions(const std::map<int, RawRegion>& list) {
   return regions;
 }
 
-// Whether the regions were applied to the upright photo instead of the stored one:
-// AppliedToDimensions gives the upright shape of a rotated photo (a writer that
-// got MWG 5.9 wrong; the dimensions are the only trace it leaves).
-bool applied_upright(double applied_w, double applied_h, int stored_w, int stored_h, int orientation) {
-  if (orientation < 5 || stored_w == stored_h || !(applied_w > 0 && applied_h > 0)) return false;
-  const double applied = applied_w / applied_h, upright = static_cast<double>(stored_h) / stored_w;
-  return std::abs(applied / upright - 1.0) < 0.01;
+// A doubt about AppliedToDimensions, or "": the regions are read in the stored frame
+// whatever it says (MWG 2.0, 5.9: "Region metadata is applied to the stored image";
+// exiftool's rotate_regions.config turns the areas with the pixels and leaves the
+// dimensions as they were, so the upright shape on a rotated photo is no sign of
+// upright regions). Only a shape that fits neither way round is worth a word.
+std::string applied_size_doubt(AppliedSize applied, int stored_w, int stored_h) {
+  if (!applied.known() || stored_w <= 0 || stored_h <= 0) return "";
+  const double shape = applied.width / applied.height, stored = static_cast<double>(stored_w) / stored_h;
+  const auto close = [](double a, double b) { return std::abs(a / b - 1.0) < 0.02; };
+  if (close(shape, stored) || close(shape, 1.0 / stored)) return "";
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "its regions were written for a %.0fx%.0f image, not this %dx%d one (an edited copy?); "
+                "used as fractions of this one",
+                applied.width, applied.height, stored_w, stored_h);
+  return text;
 }
 
 // Reads the regions from one exiv2 image (the photo or a sidecar). Fills `out`
@@ -189,7 +219,7 @@ bool regions_from(const Exiv2::XmpData& xmp, int stored_w, int stored_h, int ori
   static const std::string kMwg = "Xmp.mwg-rs.Regions/mwg-rs:RegionList[";
   static const std::string kMp = "Xmp.MP.RegionInfo/MPRI:Regions[";
   std::map<int, RawRegion> mwg, mp;
-  double applied_w = 0.0, applied_h = 0.0;
+  AppliedSize applied;
   int index = 0;
   std::string name;
   for (const auto& datum : xmp) {
@@ -205,13 +235,13 @@ bool regions_from(const Exiv2::XmpData& xmp, int stored_w, int stored_h, int ori
       }
       (*list)[index].fields[name] = datum.toString();
     } else if (key == "Xmp.mwg-rs.Regions/mwg-rs:AppliedToDimensions/stDim:w") {
-      applied_w = number(datum.toString()).value_or(0.0);
+      applied.width = number(datum.toString()).value_or(0.0);
     } else if (key == "Xmp.mwg-rs.Regions/mwg-rs:AppliedToDimensions/stDim:h") {
-      applied_h = number(datum.toString()).value_or(0.0);
+      applied.height = number(datum.toString()).value_or(0.0);
     }
   }
   try {
-    out.regions = mwg_regions(mwg);
+    out.regions = mwg_regions(mwg, applied);
     out.schema = "mwg";
     if (out.regions.empty()) {
       out.regions = mp_regions(mp);
@@ -226,10 +256,8 @@ bool regions_from(const Exiv2::XmpData& xmp, int stored_w, int stored_h, int ori
     out.schema.clear();
     return false;
   }
-  const int frame = out.schema == "mwg" && applied_upright(applied_w, applied_h, stored_w, stored_h, orientation)
-                        ? 1
-                        : orientation;
-  for (auto& region : out.regions) region.area = upright_normalised(region.area, frame);
+  if (out.schema == "mwg") out.note = applied_size_doubt(applied, stored_w, stored_h);
+  for (auto& region : out.regions) region.area = upright_normalised(region.area, orientation);
   return true;
 }
 

@@ -32,9 +32,7 @@ ReviewSummary review_summary(SaliencyBackend& backend, const CropParams& crop, c
   std::string ratios;
   for (const auto& r : crop.ratios) ratios += (ratios.empty() ? "" : ", ") + ratio_display(r);
   summary.settings.emplace_back("ratios", ratios);
-  summary.settings.emplace_back("strategy", crop.strategy == Strategy::Mass      ? "mass"
-                                             : crop.strategy == Strategy::Learned ? "learned"
-                                                                                  : "peak");
+  summary.settings.emplace_back("strategy", strategy_name(crop.strategy == Strategy::Auto ? Strategy::Peak : crop.strategy));
   summary.settings.emplace_back("crops written to", output.empty() ? "(none)" : output);
   return summary;
 }

@@ -69,6 +69,51 @@ std::string percent(double share) {
   return text;
 }
 
+// Panel 2's title: which map it shows, by the backend that made it.
+std::vector<std::string> map_titles(const std::string& backend) {
+  if (backend == "dino") return {"2 DINO attention", "2 DINO", "2"};
+  if (backend == "saliency") return {"2 saliency (built-in)", "2 saliency", "2"};
+  if (backend == "center") return {"2 none (center)", "2 none", "2"};
+  return {"2 map", "2"};
+}
+
+// Whether `box` sits away from the centre crop of its size: more than 2% of the
+// photo's side off it on either axis.
+bool moved_off_centre(const Box& box, int width, int height) {
+  const Box centre = centre_box(box, width, height);
+  return std::abs(box.x - centre.x) > 0.02 * width || std::abs(box.y - centre.y) > 0.02 * height;
+}
+
+// The crop panel 3 explains: the one whose window had the most positions to
+// choose from (the first on ties), where the choice was widest.
+std::size_t explained_crop(const CropPlan& plan) {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < plan.crops.size(); ++i) {
+    if (plan.crops[i].window_scores.values.values.size() > plan.crops[best].window_scores.values.values.size()) best = i;
+  }
+  return best;
+}
+
+// Panel 3's title: what chose the explained crop's window.
+std::vector<std::string> choice_titles(const CropPlan& plan) {
+  if (plan.strategy == Strategy::Peak || plan.crops.empty()) return {"3 peak: blurred map", "3 peak", "3"};
+  const CropChoice& crop = plan.crops[explained_crop(plan)];
+  const std::string ratio = ratio_display(crop.ratio);
+  const std::string name = strategy_name(plan.strategy);
+  // The centre backend's map is one pixel: one position, nothing was weighed.
+  if (crop.window_scores.values.values.size() == 1) {
+    return {"3 " + name + ": no map, one position", "3 " + name + ": no map", "3 " + name, "3"};
+  }
+  if (plan.strategy == Strategy::Mass) {
+    return {"3 mass: score of each " + ratio + " window", "3 mass " + ratio, "3 mass", "3"};
+  }
+  const std::string verdict = moved_off_centre(crop.box, plan.width, plan.height) ? "moved" : "stayed central";
+  char sure[32];
+  std::snprintf(sure, sizeof sure, "gate %.2f", std::max(0.0, plan.gate));
+  return {"3 learned " + ratio + ": " + verdict + ", " + sure, "3 learned: " + verdict + ", " + sure,
+          "3 learned: " + verdict, "3 learned", "3"};
+}
+
 }  // namespace
 
 std::string ratio_display(const AspectRatio& ratio) {
@@ -169,17 +214,40 @@ ComparisonStrip build_comparison(const cv::Mat& photo, const CropPlan& plan, con
         shorter = {"1 original", "1"};
         break;
       }
-      case PanelKind::Attention:
-        draw_heat_overlay(area, photo, plan.saliency.attention, sx, sy);
-        panel.label = "2 attention";
-        shorter = {"2 attn", "2"};
+      case PanelKind::Attention: {
+        if (plan.backend_name == "center") {
+          // The centre backend has no map: a uniform heat map would pretend one.
+          cv::resize(photo, area, area.size(), 0, 0, cv::INTER_AREA);
+          area *= 0.45;
+        } else {
+          draw_heat_overlay(area, photo, plan.saliency.attention, sx, sy);
+        }
+        shorter = map_titles(plan.backend_name);
+        panel.label = shorter.front();
+        shorter.erase(shorter.begin());
         break;
-      case PanelKind::Score:
-        draw_score_map(area, plan.saliency.score, sx, sy);
-        draw_peak_marker(area, plan.peak_x * sx, plan.peak_y * sy, height);
-        panel.label = "3 score + peak";
-        shorter = {"3 score", "3"};
+      }
+      case PanelKind::Score: {
+        const std::size_t index = explained_crop(plan);
+        const CropChoice* first = plan.crops.empty() ? nullptr : &plan.crops[index];
+        if (plan.strategy == Strategy::Peak || first == nullptr || first->window_scores.values.empty()) {
+          draw_score_map(area, plan.saliency.score, sx, sy);
+          draw_peak_marker(area, plan.peak_x * sx, plan.peak_y * sy, height);
+        } else {
+          // Every position the window could take, by its centre; the chosen one marked.
+          draw_window_scores(area, photo, first->window_scores, sx, sy);
+          swatch = crop_colour(static_cast<int>(index));
+          std::vector<cv::Rect> labels;
+          draw_crop_outline(area, first->box, sx, sy, std::max(1, t / 2), crop_colour(static_cast<int>(index)), ratio_display(first->ratio),
+                            labels);
+          draw_peak_marker(area, (first->box.x + first->box.width / 2.0) * sx,
+                           (first->box.y + first->box.height / 2.0) * sy, height);
+        }
+        shorter = choice_titles(plan);
+        panel.label = shorter.front();
+        shorter.erase(shorter.begin());
         break;
+      }
       case PanelKind::CentreCrop:
       case PanelKind::SmartCrop: {
         const CropChoice& crop = plan.crops[static_cast<std::size_t>(panel.crop_index)];

@@ -155,6 +155,34 @@ void draw_heat_overlay(cv::Mat& area, const cv::Mat& photo, const ScoreMap& map,
   }
 }
 
+void draw_window_scores(cv::Mat& area, const cv::Mat& photo, const WindowScores& scores, double sx, double sy) {
+  cv::resize(photo, area, area.size(), 0, 0, cv::INTER_AREA);
+  area *= 0.45;
+  const ScoreMap& map = scores.values;
+  if (map.values.size() <= 1) return;  // one position: no scores to compare
+  // Scores may be negative (a centre prior, the learned model): stretch min..max.
+  const auto [low, high] = std::minmax_element(map.values.begin(), map.values.end());
+  cv::Mat values(map.height, map.width, CV_32F);
+  std::copy(map.values.begin(), map.values.end(), values.ptr<float>());
+  const float span = *high - *low;
+  values = span > 0.0f ? (values - *low) / span : cv::Mat(values.size(), CV_32F, cv::Scalar(1.0f));
+  cv::Rect cells(static_cast<int>(std::lround(scores.origin_x * sx)), static_cast<int>(std::lround(scores.origin_y * sy)),
+                 std::max(1, static_cast<int>(std::lround(map.width * map.scale_x * sx))),
+                 std::max(1, static_cast<int>(std::lround(map.height * map.scale_y * sy))));
+  // The largest window of a ratio spans the photo one way, so its centres lie on a
+  // line: widen that line into a band a tenth of the panel across, to be seen.
+  const int band_w = std::max(cells.width, area.cols / 10), band_h = std::max(cells.height, area.rows / 10);
+  cells = cv::Rect(cells.x - (band_w - cells.width) / 2, cells.y - (band_h - cells.height) / 2, band_w, band_h);
+  const cv::Rect inside = cells & cv::Rect(0, 0, area.cols, area.rows);
+  if (inside.empty()) return;
+  cv::Mat resized, heat8, colours;
+  cv::resize(values, resized, cells.size(), 0, 0, cv::INTER_LINEAR);
+  resized.convertTo(heat8, CV_8U, 255.0);
+  cv::applyColorMap(heat8, colours, cv::COLORMAP_JET);
+  const cv::Rect from(inside.x - cells.x, inside.y - cells.y, inside.width, inside.height);
+  cv::addWeighted(area(inside), 0.35, colours(from), 0.65, 0.0, area(inside));
+}
+
 void draw_score_map(cv::Mat& area, const ScoreMap& map, double sx, double sy) {
   cv::Mat score = map_on_panel(map, area.size(), sx, sy, false);
   cv::Mat score8;

@@ -38,6 +38,11 @@ void draw_heat_overlay(cv::Mat& area, const cv::Mat& photo, const ScoreMap& map,
 // Fills `area` with `map` as a colour image, aligned like draw_heat_overlay.
 void draw_score_map(cv::Mat& area, const ScoreMap& map, double sx, double sy);
 
+// Fills `area` with a dimmed copy of `photo` under a heat map of `scores` (the
+// score of every window position, drawn over the window centres; lowest to highest
+// score as cold to hot), aligned like draw_heat_overlay.
+void draw_window_scores(cv::Mat& area, const cv::Mat& photo, const WindowScores& scores, double sx, double sy);
+
 // Marks (x, y) (panel pixels) with a ringed cross visible on any colour.
 void draw_peak_marker(cv::Mat& area, double x, double y, int panel_height);
 

@@ -252,7 +252,8 @@ std::string ReviewPage::render_html(const ReviewSummary& summary) const {
   if (!summary.backend.empty()) row("backend", summary.backend);
   for (const auto& [key, value] : summary.settings) row(key, value);
   row("date", summary.date.empty() ? now_text() : summary.date);
-  html << "</table>\n<p>Panels: 1 photo with the crop outlines, 2 attention, 3 blurred score with its peak, "
+  html << "</table>\n<p>Panels: 1 photo with the crop outlines, 2 the backend's map, 3 what chose the window "
+          "(peak: the blurred map and its peak; mass, learned: the score of every window position), "
           "4 centre crop, 5 smart crop. Confidence is the share of attention inside the crop; "
           "photos are listed least confident first. Click a strip for the full-size image.</p>\n";
   int rank = 0;

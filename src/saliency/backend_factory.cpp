@@ -85,13 +85,27 @@ BackendChoice make_backend(BackendKind kind, const ModelLocation& model, const S
         choice.backend = load_dino(model, params);
       } else {
         choice.fallback_reason = "no DINO model at " + model.path +
-                                 " (get one with /usr/bin/python3 scripts/export_model.py); using the built-in saliency";
+                                 " (get one with /usr/bin/python3 scripts/export_model.py); using the built-in saliency "
+                                 "(--backend saliency says so and silences this)";
         choice.backend = make_builtin_saliency_backend(params);
       }
       return choice;
     }
   }
   throw Error("", "unknown backend");
+}
+
+std::string auto_backend_plan(const ModelLocation& model) {
+  std::error_code ec;
+  const bool found = fs::exists(model.path, ec);
+  const std::string where = model.given_by.empty() ? model.path : model.path + " (" + model.given_by + ")";
+  if (found && build_has_dino()) return "DINO attention, from the model " + where;
+  if (!model.given_by.empty() && (!found || !build_has_dino())) {
+    return "nothing: it must load the model " + where + ", and " +
+           (found ? "this build has no DINO support" : "there is no such file");
+  }
+  if (found) return "the built-in saliency: this build has no DINO support, so the model " + where + " is unused";
+  return "the built-in saliency: no DINO model at " + where + " (scripts/export_model.py makes one)";
 }
 
 BackendChoice make_backend(BackendKind kind, const std::string& model_path, const SaliencyParams& params) {

@@ -252,6 +252,24 @@ LearnedWindow find_learned_window(const WindowTables& tables, const WindowModel&
   return best;
 }
 
+ScoreMap learned_position_scores(const WindowTables& tables, const WindowModel& model, int width, int height,
+                                 const ScoreMap& scale_of) {
+  const WindowScorer scorer(tables, model, width, height);
+  const int nx = scorer.positions_x(), ny = scorer.positions_y();
+  std::vector<double> scores;
+  scores.reserve(static_cast<std::size_t>(nx) * ny);
+  double top = -1e300;
+  for (int y = 0; y < ny; ++y)
+    for (int x = 0; x < nx; ++x) {
+      scores.push_back(scorer.score(x, y));
+      top = std::max(top, scores.back());
+    }
+  if (model.decision == WindowDecision::ExpectedIou) scores = expected_iou(scores, nx, top, scorer.width(), scorer.height());
+  ScoreMap map(nx, ny, scale_of.scale_x, scale_of.scale_y);
+  for (std::size_t k = 0; k < scores.size(); ++k) map.values[k] = static_cast<float>(scores[k]);
+  return map;
+}
+
 double top_share_concentration(const ScoreMap& map) {
   return top_share_concentration(std::vector<float>(map.values), map.total());
 }

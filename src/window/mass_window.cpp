@@ -52,4 +52,23 @@ MassWindow find_mass_window(const ScoreMap& map, int width, int height, const Ma
   return best;
 }
 
+ScoreMap mass_position_scores(const ScoreMap& map, int width, int height, const MassWindowParams& params) {
+  if (map.empty()) throw std::invalid_argument("mass_position_scores on an empty map");
+  const int w = std::clamp(width, 1, map.width), h = std::clamp(height, 1, map.height);
+  const SummedAreaTable table(map);
+  const double total = table.total();
+  const double inv_total = total > 0.0 ? 1.0 / total : 0.0;
+  ScoreMap scores(map.width - w + 1, map.height - h + 1, map.scale_x, map.scale_y);
+  const int nx = scores.width, ny = scores.height;
+  for (int y = 0; y < ny; ++y) {
+    for (int x = 0; x < nx; ++x) {
+      // The same score as find_mass_window's, term for term.
+      const double fx = (2.0 * x - (nx - 1)) * 0.5 / map.width, fy = (2.0 * y - (ny - 1)) * 0.5 / map.height;
+      const double share = table.sum(x, y, x + w, y + h) * inv_total;
+      scores.at(x, y) = static_cast<float>(share - params.center_prior * (fx * fx + fy * fy));
+    }
+  }
+  return scores;
+}
+
 }  // namespace smartcrop

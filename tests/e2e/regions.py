@@ -44,11 +44,11 @@ def oriented_jpeg(path, upright_bgr, orientation):
     return Path(path)
 
 
-def mwg_struct(regions, applied):
+def mwg_struct(regions, applied, unit="normalized"):
     """exiftool's structure syntax for XMP-mwg-rs:RegionInfo. regions: (type, (x, y, w, h), name)."""
     items = []
     for kind, (x, y, w, h), name in regions:
-        item = f"Area={{X={x:.6f},Y={y:.6f},W={w:.6f},H={h:.6f},Unit=normalized}},Type={kind}"
+        item = f"Area={{X={x:.6f},Y={y:.6f},W={w:.6f},H={h:.6f},Unit={unit}}},Type={kind}"
         if name:
             item += f",Name={name}"
         items.append("{" + item + "}")
@@ -61,20 +61,59 @@ def exiftool(*args):
     return r
 
 
-def write_mwg(target, regions, applied, sidecar=None):
+def write_mwg(target, regions, applied, sidecar=None, unit="normalized"):
     """Writes MWG regions into the JPEG `target`, or into a new XMP `sidecar` file."""
-    tag = "-XMP-mwg-rs:RegionInfo=" + mwg_struct(regions, applied)
+    tag = "-XMP-mwg-rs:RegionInfo=" + mwg_struct(regions, applied, unit)
     if sidecar:
         exiftool(tag, "-o", sidecar)
     else:
         exiftool("-overwrite_original", tag, target)
 
 
-def write_mp(target, rectangles):
-    """Writes Microsoft MP regions (top-left x, y, w, h fractions, people names)."""
+def write_mp(target, rectangles, sidecar=None):
+    """Writes Microsoft MP regions (top-left x, y, w, h fractions, people names) into the
+    JPEG `target`, or into a new XMP `sidecar` file."""
     items = ",".join(f"{{Rectangle={x:.6f}|, {y:.6f}|, {w:.6f}|, {h:.6f},PersonDisplayName={name}}}"
                      for (x, y, w, h), name in rectangles)
-    exiftool("-overwrite_original", f"-XMP-MP:RegionInfoMP={{Regions=[{items}]}}", target)
+    tag = f"-XMP-MP:RegionInfoMP={{Regions=[{items}]}}"
+    if sidecar:
+        exiftool(tag, "-o", sidecar)
+    else:
+        exiftool("-overwrite_original", tag, target)
+
+
+def rotated_like_exiftool(path, upright_bgr, orientation, faces, schema, places):
+    """A photo tagged upright, then turned for EXIF `orientation` the way a photo manager
+    does it with exiftool: the pixels are stored turned (and mirrored for 2, 4, 5, 7) and
+    the regions turned with them into the stored frame, as exiftool's rotate_regions.config
+    turns them, AppliedToDimensions left as the upright photo's. faces: ((x, y, w, h)
+    upright pixels, name). schema: "mwg" or "mp". places: any of "embedded",
+    "photo.jpg.xmp", "photo.xmp" (the same regions in each)."""
+    height, width = upright_bgr.shape[:2]
+    photo = oriented_jpeg(path, upright_bgr, orientation)
+    stored = [(stored_region(rect, width, height, orientation)[0], name) for rect, name in faces]
+    for place in places:
+        sidecar = {"embedded": None, "photo.jpg.xmp": Path(f"{photo}.xmp"),
+                   "photo.xmp": photo.with_suffix(".xmp")}[place]
+        if schema == "mwg":
+            write_mwg(photo, [("Face", area, name) for area, name in stored], (width, height), sidecar=sidecar)
+        else:
+            write_mp(photo, [((x - w / 2, y - h / 2, w, h), name) for (x, y, w, h), name in stored], sidecar=sidecar)
+    return photo
+
+
+def exiftool_rotate_regions_config(folder):
+    """exiftool's own rotate_regions.config (Debian ships it gzipped among the docs),
+    unpacked into `folder`; None where it is not installed."""
+    import gzip
+    for candidate in (Path("/usr/share/doc/libimage-exiftool-perl/config_files/rotate_regions.config.gz"),
+                      Path("/usr/share/doc/libimage-exiftool-perl/config_files/rotate_regions.config")):
+        if candidate.exists():
+            data = candidate.read_bytes()
+            target = Path(folder) / "rotate_regions.config"
+            target.write_bytes(gzip.decompress(data) if candidate.suffix == ".gz" else data)
+            return target
+    return None
 
 
 def xmp_packet(body):

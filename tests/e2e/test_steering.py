@@ -209,17 +209,6 @@ def test_face_regions_are_kept_for_every_orientation(tmp_path, where):
         assert auto["steered_by"] == "auto" and not contains(auto["crops"][0]["box"], FACE), o
 
 
-def test_regions_applied_to_the_upright_photo_are_recognised_by_their_dimensions(tmp_path):
-    # A writer that rotated first: upright coordinates, AppliedToDimensions 480x240 for
-    # a photo stored 240x480 with orientation 6 (MWG wants the stored frame).
-    p = regions.oriented_jpeg(tmp_path / "o6.jpg", regions.upright_photo(W, H, SUBJECT), 6)
-    x, y, w, h = FACE
-    regions.write_mwg(p, [("Face", ((x + w / 2) / W, (y + h / 2) / H, w / W, h / H), "")], (W, H))
-    rec = records(run(p, "--json", "-r", "1:1").stdout)["o6.jpg"]
-    assert [round(v) for v in rec["regions"][0]["box"]] == list(FACE)
-    assert contains(rec["crops"][0]["box"], FACE)
-
-
 def test_several_faces_keep_the_largest_group_that_fits_and_say_so(tmp_path):
     p = plain_photo(tmp_path / "group.jpg", 800, 400, subject=(400, 200))
     faces = [("Face", (0.1, 0.5, 0.1, 0.2), "left"), ("Face", (0.85, 0.5, 0.16, 0.3), "right big"),
