@@ -13,6 +13,11 @@
 # libcudnn.so.9, from the real nvidia-cudnn on a machine that can reach NVIDIA, or NVIDIA's
 # packages.
 #
+# Tried once (2026-12-04, without nvidia-cuda-toolkit): the placeholder let apt install 607
+# packages (libtorch-cuda-dev among them) in 634 s; CMake then stopped in Caffe2Config.cmake,
+# "Your installed Caffe2 version uses CUDA but I cannot find the CUDA libraries" (no nvcc), so
+# the root now installs nvidia-cuda-toolkit too. A build with it is still to be seen through.
+#
 #   sudo bash scripts/gpu/build_cuda_trixie.sh [OUT_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -13,7 +13,7 @@ p=$(mktemp -d); mkdir -p "$p/DEBIAN"
 printf 'Package: nvidia-cudnn\nVersion: %s\nArchitecture: amd64\nMaintainer: smartcrop build <none@localhost>\nDescription: placeholder: cuDNN is not installed (scripts/gpu/build_cuda_trixie.sh)\n' "$version" > "$p/DEBIAN/control"
 dpkg-deb --build "$p" /tmp/nvidia-cudnn-placeholder.deb
 start=$(date +%s)
-apt-get install -y -q --no-install-recommends /tmp/nvidia-cudnn-placeholder.deb libtorch-cuda-dev \
+apt-get install -y -q --no-install-recommends /tmp/nvidia-cudnn-placeholder.deb libtorch-cuda-dev nvidia-cuda-toolkit \
   g++ cmake make pkg-config libopencv-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libexiv2-dev \
   libjpeg-dev libpng-dev libwebp-dev
 echo "apt: $(dpkg -l | grep -c '^ii') packages installed in $(( $(date +%s) - start )) s"
