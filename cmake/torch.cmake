@@ -13,3 +13,15 @@ if("${TORCH_CXX_FLAGS}" MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
     "with the C++11 ABI. Use a LibTorch built with the C++11 ABI (the 'cxx11 ABI' libtorch "
     "download, pip's torch 2.7 or later), or build with -DSMARTCROP_WITH_DINO=OFF.")
 endif()
+
+# TorchConfig.cmake finds its libraries through Caffe2's config, searched in the system
+# folders before its own: with -DTorch_DIR alone, another LibTorch's headers would be
+# compiled against the system LibTorch's libraries. -DCMAKE_PREFIX_PATH finds both.
+get_filename_component(_smartcrop_torch_configs "${Torch_DIR}" DIRECTORY)
+get_filename_component(_smartcrop_caffe2_configs "${Caffe2_DIR}" DIRECTORY)
+if(Caffe2_DIR AND NOT _smartcrop_torch_configs STREQUAL _smartcrop_caffe2_configs)
+  message(FATAL_ERROR "LibTorch's CMake files from ${Torch_DIR} found Caffe2's (its libraries) in "
+    "${Caffe2_DIR}, another LibTorch. Give the LibTorch's prefix instead: "
+    "-DCMAKE_PREFIX_PATH=<the folder holding its lib/ and include/>, or add -DCaffe2_DIR="
+    "${_smartcrop_torch_configs}/Caffe2.")
+endif()

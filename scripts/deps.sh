@@ -15,6 +15,10 @@ if [[ "${1:-}" == "--test" ]]; then
   # scripts/fuzz.sh and the fuzz_smoke test.
   packages+=(clang libclang-rt-14-dev)
 fi
+if [[ "${1:-}" == "--test" || "${1:-}" == "--package" ]]; then
+  # scripts/package.sh and its test: dpkg-shlibdeps, the man page, CPack's ELF check, man.
+  packages+=(dpkg-dev help2man file man-db)
+fi
 
 if [[ "${1:-}" == "--ci" ]]; then
   # Only what scripts/fresh_machine.sh needs on the CI host: it builds and tests in

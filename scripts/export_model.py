@@ -140,8 +140,9 @@ def load_official(vit, arch, path, label):
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         # torch wraps every failure in this error; a class name means a real pickle
-        # that holds more than tensors, anything else a file that is no pickle at all.
-        if "Unsupported class" not in str(e):
+        # that holds more than tensors, anything else a file that is no pickle at all
+        # (torch 1.13 says "Unsupported class argparse.Namespace", 2.6 "Unsupported global").
+        if "Unsupported class" not in str(e) and "Unsupported global" not in str(e):
             raise ExportError(f"{label}: not a PyTorch checkpoint ({str(e).split('error: ')[-1]})") from e
         raise ExportError(f"{label}: checkpoint holds Python objects besides tensors (a full training "
                           f"checkpoint?); torch.save its 'teacher' state dict alone and pass that") from e

@@ -31,6 +31,10 @@ std::string plugin_path(const std::string& file) {
   return ((ec ? fs::path(".") : self.parent_path()) / file).string();
 }
 
+std::string installed_data_dir() {
+  return fs::path(plugin_path("../../share/smartcrop")).lexically_normal().string();
+}
+
 void* open_plugin_entry(const std::string& file, const char* entry, const std::string& fix) {
   const std::string path = plugin_path(file);
   std::error_code ec;

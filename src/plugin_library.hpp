@@ -10,6 +10,11 @@ namespace smartcrop {
 // tree and `cmake --install` both put plugins there).
 std::string plugin_path(const std::string& file);
 
+// Returns smartcrop's data folder relative to the running engine, which lives in
+// PREFIX/libexec/smartcrop/: PREFIX/share/smartcrop, whatever prefix the build was
+// configured for (a Debian package installs a build made for /usr/local under /usr).
+std::string installed_data_dir();
+
 // Opens the plugin `file` (once per process; it stays loaded) and returns the
 // address of its function `entry`. Throws smartcrop::Error naming the plugin's
 // path, why it cannot be used and `fix` (what to install), in one line.

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugin_library.hpp"
 #include "smartcrop/error.hpp"
 
 namespace smartcrop {
@@ -21,12 +22,15 @@ std::string resolve_window_model_path(const std::string& requested) {
   if (!requested.empty()) return requested;
   if (const char* env = std::getenv("SMARTCROP_WINDOW_MODEL"); env != nullptr && *env != '\0') return env;
   const fs::path candidates[] = {fs::path(SMARTCROP_SOURCE_DIR) / kDefaultWindowModel,
+                                 fs::path(installed_data_dir()) / kDefaultWindowModel,
                                  fs::path(SMARTCROP_INSTALL_DATADIR) / kDefaultWindowModel};
   for (const auto& candidate : candidates) {
     std::error_code ec;
     if (fs::exists(candidate, ec)) return candidate.string();
   }
-  return candidates[0].string();
+  // Named in the error: the source tree's file in a build, the installed one in a package.
+  std::error_code ec;
+  return (fs::exists(SMARTCROP_SOURCE_DIR, ec) ? candidates[0] : candidates[1]).string();
 }
 
 WindowModel load_window_model(const std::string& path) {

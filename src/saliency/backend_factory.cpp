@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "dino_plugin.hpp"
+#include "plugin_library.hpp"
 #include "smartcrop/error.hpp"
 
 namespace fs = std::filesystem;
@@ -37,12 +38,15 @@ ModelLocation resolve_model_path(const std::string& requested) {
     return {env, "$SMARTCROP_MODEL"};
   }
   const fs::path candidates[] = {fs::path(SMARTCROP_SOURCE_DIR) / kDefaultModel,
+                                 fs::path(installed_data_dir()) / kDefaultModel,
                                  fs::path(SMARTCROP_INSTALL_DATADIR) / kDefaultModel};
   for (const auto& candidate : candidates) {
     std::error_code ec;
     if (fs::exists(candidate, ec)) return {candidate.string(), ""};
   }
-  return {candidates[0].string(), ""};
+  // Named in the warning: the source tree's file in a build, the installed one in a package.
+  std::error_code ec;
+  return {(fs::exists(SMARTCROP_SOURCE_DIR, ec) ? candidates[0] : candidates[1]).string(), ""};
 }
 
 std::unique_ptr<SaliencyBackend> make_center_backend() { return std::make_unique<CenterBackend>(); }

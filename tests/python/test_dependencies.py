@@ -40,7 +40,7 @@ def test_a_program_a_script_runs_is_checked_too(tmp_path):
 
 
 def test_the_command_exits_non_zero_and_prints_the_miss(run_script, tmp_path):
-    done = run_script("check_deps.py", "--deps", without(tmp_path, "python3-pytest"), REPO_ROOT)
+    done = run_script("check_deps.py", "--deps", without(tmp_path, "python3-pytest"), REPO_ROOT, timeout=900)
     assert done.returncode == 1
     assert "module pytest " in done.stdout and "python3-pytest" in done.stdout, done.stdout
 

@@ -1,0 +1,3 @@
+# The man page describes smartcrop, not the machine that built it: --help's line on
+# what `--backend auto` runs here names that machine's model path.
+/^Here .*auto runs /d
