@@ -96,6 +96,36 @@ class Attention(nn.Module):
         return self.weights(q, k)
 
 
+class SdpaAttention(Attention):
+    """Attention through torch's fused scaled_dot_product_attention (torch >= 2.0):
+    the same products without the [heads, tokens, tokens] weights in memory, which
+    SDPA does not return; so the last block, whose CLS row is the output, keeps the
+    plain Attention. Same parameter names and values as the Attention it replaces."""
+
+    fused: torch.jit.Final[bool]
+
+    def __init__(self, source: Attention):
+        # Attention's constructor draws random weights: leave the global RNG as it was.
+        with torch.random.fork_rng(devices=[]):
+            super().__init__(source.qkv.in_features, source.num_heads)
+        self.load_state_dict(source.state_dict())
+        self.fused = True
+        if source.scale_folded:
+            raise ValueError("SDPA applies its own scale: replace the attention before folding the scale")
+
+    def forward(self, x: Tensor) -> Tensor:
+        B, N, C = x.shape
+        q, k, v = self.split_heads(x)
+        # SDPA's default scale is 1/sqrt(head_dim), Attention.scale.
+        out = F.scaled_dot_product_attention(q, k, v)
+        return self.proj(out.transpose(1, 2).reshape(B, N, C))
+
+
+def has_sdpa() -> bool:
+    """True if this torch has scaled_dot_product_attention (2.0 and later)."""
+    return hasattr(F, "scaled_dot_product_attention")
+
+
 class Mlp(nn.Module):
     def __init__(self, dim: int, hidden_dim: int):
         super().__init__()
@@ -289,6 +319,8 @@ def fold_attention_scale(vit: VisionTransformer) -> VisionTransformer:
     with torch.no_grad():
         for block in folded.blocks:
             attn = block.attn
+            if isinstance(attn, SdpaAttention):
+                continue  # SDPA scales inside
             dim = attn.qkv.in_features
             attn.qkv.weight[:dim] *= attn.scale
             attn.qkv.bias[:dim] *= attn.scale
@@ -308,19 +340,35 @@ def attend_per_head(vit: VisionTransformer) -> VisionTransformer:
     return split
 
 
-# The export-time savings, in the order they are applied; each keeps the results
-# (fold_scale exactly, cls_only_last_block and attention_per_head up to float rounding).
-OPTIMIZATIONS = ("fold_scale", "cls_only_last_block", "attention_per_head")
+def fuse_attention(vit: VisionTransformer) -> VisionTransformer:
+    """Returns a copy of `vit` whose blocks but the last attend through SDPA
+    (SdpaAttention); the last block's CLS row still comes from its plain attention."""
+    fused = copy.deepcopy(vit)
+    for block in list(fused.blocks)[:-1]:
+        block.attn = SdpaAttention(block.attn)
+    return fused
+
+
+# The export-time savings; each keeps the results (fold_scale exactly, the others up
+# to float rounding). sdpa_blocks needs torch >= 2.0 to export and to load (the file
+# records min_torch, export_model.MIN_TORCH_FOR); it is a default where this torch has SDPA.
+KNOWN_OPTIMIZATIONS = ("sdpa_blocks", "fold_scale", "cls_only_last_block", "attention_per_head")
+OPTIMIZATIONS = tuple(name for name in KNOWN_OPTIMIZATIONS if name != "sdpa_blocks" or has_sdpa())
 
 
 def cls_attention_map(vit: VisionTransformer, optimizations: Tuple[str, ...] = OPTIMIZATIONS
                       ) -> Tuple[ClsAttentionMap, List[str]]:
     """Returns the module to export for `vit` (left untouched) and the optimizations
     applied. fold_scale is skipped when the scale is not a power of two (not exact)."""
-    unknown = set(optimizations) - set(OPTIMIZATIONS)
+    unknown = set(optimizations) - set(KNOWN_OPTIMIZATIONS)
     if unknown:
         raise ValueError(f"unknown optimizations {sorted(unknown)}")
     applied = []
+    if "sdpa_blocks" in optimizations:
+        if not has_sdpa():
+            raise ValueError(f"sdpa_blocks needs torch >= 2.0 (this is {torch.__version__})")
+        vit = fuse_attention(vit)
+        applied.append("sdpa_blocks")
     if "fold_scale" in optimizations and all(scale_is_power_of_two(b.attn.scale) for b in vit.blocks):
         vit = fold_attention_scale(vit)
         applied.append("fold_scale")

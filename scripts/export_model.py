@@ -21,7 +21,8 @@ import urllib.request
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dino_vit import ARCHITECTURES, OPTIMIZATIONS, build_vit, cls_attention_map  # noqa: E402
+from dino_vit import (ARCHITECTURES, KNOWN_OPTIMIZATIONS, OPTIMIZATIONS, build_vit,  # noqa: E402
+                      cls_attention_map, has_sdpa)
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 METADATA_NAME = "smartcrop_model.json"
@@ -45,7 +46,8 @@ DOWNLOAD_TIMEOUT_S = 30
 # the floor is 1.13, whatever torch writes the file. An optimization whose operators an
 # older runtime lacks raises it: list it in MIN_TORCH_FOR (name -> "MAJOR.MINOR").
 OLDEST_RUNTIME = "1.13"
-MIN_TORCH_FOR = {}
+# sdpa_blocks: TorchScript's aten::scaled_dot_product_attention exists from torch 2.0.
+MIN_TORCH_FOR = {"sdpa_blocks": "2.0"}
 
 
 def make_readable(path):
@@ -282,7 +284,8 @@ def parse_args(argv):
     parser.add_argument("--verify", action="store_true", help="load the saved file back and run it")
     parser.add_argument("--plain", action="store_true",
                         help="export DINO's computation as is, without the default savings "
-                             f"({', '.join(OPTIMIZATIONS)}; results agree to float rounding)")
+                             f"({', '.join(OPTIMIZATIONS)}; results agree to float rounding; with "
+                             "torch >= 2.0 sdpa_blocks, whose file needs torch >= 2.0 to load)")
     parser.add_argument("--optimizations", metavar="LIST",
                         help="comma-separated savings to apply instead of all of them, for A/B "
                              "measurements ('' = none, like --plain)")
@@ -291,9 +294,11 @@ def parse_args(argv):
         if args.plain:
             parser.error("--plain and --optimizations exclude each other")
         chosen = tuple(name for name in args.optimizations.split(",") if name)
-        unknown = sorted(set(chosen) - set(OPTIMIZATIONS))
+        unknown = sorted(set(chosen) - set(KNOWN_OPTIMIZATIONS))
         if unknown:
-            parser.error(f"unknown optimizations {', '.join(unknown)} (known: {', '.join(OPTIMIZATIONS)})")
+            parser.error(f"unknown optimizations {', '.join(unknown)} (known: {', '.join(KNOWN_OPTIMIZATIONS)})")
+        if "sdpa_blocks" in chosen and not has_sdpa():
+            parser.error(f"sdpa_blocks needs torch >= 2.0 (this is {torch.__version__})")
         args.optimizations = chosen
     if args.random_init and args.checkpoint:
         parser.error("--random-init and --checkpoint exclude each other")

@@ -20,11 +20,14 @@ struct SaliencyParams {
   int blur_px = 30;             // box blur window, in pixels of a 480 px short side
   Precision precision = Precision::Auto;  // DINO: bf16 where the CPU has it natively
   int threads = 0;              // DINO: inference threads at load (0 = all available cores)
+  std::string device = "auto";  // DINO: auto (CUDA if this LibTorch has it and sees a GPU), cpu, cuda, cuda:N
+  int batch_size = 0;           // DINO: photos of one input shape per forward (0: 32 on a GPU, 1 on the CPU)
 };
 
 // What to tell the user once a backend is ready.
 struct BackendReport {
   std::string info;                   // one line: what was loaded, from where, in how long
+  std::vector<std::string> notes;     // more lines for the log: e.g. which device --device auto chose
   std::vector<std::string> warnings;  // what makes its crops untrustworthy or slow
 };
 
@@ -60,6 +63,14 @@ class SaliencyBackend {
   // Sets how many threads compute() may use when called from the calling thread
   // (each inference worker of a batch gets its share). Ignored by default.
   virtual void use_threads(int /*threads*/) {}
+
+  // How many photos the backend would like in compute() at once, from as many
+  // worker threads, to run them through the model together (1: no batching).
+  virtual int batch_size() const { return 1; }
+
+  // Called on the worker's thread when it will call compute() on this object no
+  // more for now: a batching backend stops waiting for it (a later compute() is fine).
+  virtual void done_computing() {}
 
   // The per-head attention of the last compute() on this object (for
   // --dump-attention); null for backends without heads.

@@ -9,10 +9,12 @@ namespace smartcrop {
 enum class Precision {
   Auto,  // bf16 where the CPU computes it natively, else fp32
   Fp32,
-  Bf16,  // matrix products in bfloat16 (mixed precision); the attention comes back as float32
+  Bf16,  // CPU: matrix products in bfloat16 (mixed precision); GPU: weights and activations in
+         // bfloat16. The attention comes back as float32 either way.
+  Fp16,  // GPU only, where bf16 is not supported: weights and activations in float16
 };
 
-// Returns "auto", "fp32" or "bf16".
+// Returns "auto", "fp32", "bf16" or "fp16".
 std::string precision_name(Precision precision);
 
 // Returns true if the CPU has native bfloat16 arithmetic (AVX512_BF16 or AMX-BF16),

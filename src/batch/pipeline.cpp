@@ -69,8 +69,11 @@ class Pipeline {
         ahead_(static_cast<std::size_t>(std::max(1, params.decode_threads))) {}
 
   void run() {
-    // Worker 0 is this thread with `backend_`; the others get forks of it.
-    const int wanted = std::max(1, std::min<int>(params_.workers, static_cast<int>(photos_to_analyse())));
+    // Worker 0 is this thread with `backend_`; the others get forks of it. A
+    // batching backend wants a batch in the model and the next one filling.
+    const int batch = backend_.batch_size();
+    const int wanted_workers = batch > 1 ? std::max(params_.workers, 2 * batch) : params_.workers;
+    const int wanted = std::max(1, std::min<int>(wanted_workers, static_cast<int>(photos_to_analyse())));
     std::vector<std::unique_ptr<SaliencyBackend>> forks;
     for (int i = 1; i < wanted; ++i) {
       auto fork = backend_.fork();
@@ -79,8 +82,12 @@ class Pipeline {
     }
     const int workers = 1 + static_cast<int>(forks.size());
     // One worker keeps every core for its forwards; several split them.
-    const int torch_threads = workers > 1 ? std::max(1, params_.threads / workers) : 0;
-    if (workers > 1) spdlog::debug("{} inference workers, {} Torch thread(s) each", workers, torch_threads);
+    const int torch_threads = workers > 1 && batch == 1 ? std::max(1, params_.threads / workers) : 0;
+    if (batch > 1) {
+      spdlog::debug("{} inference workers feeding batches of up to {}", workers, batch);
+    } else if (workers > 1) {
+      spdlog::debug("{} inference workers, {} Torch thread(s) each", workers, torch_threads);
+    }
     order_.resize(plans_.size());
     for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
     const std::size_t tail = workers > 1 ? take_the_tail_longest_first(workers) : 0;
@@ -99,7 +106,7 @@ class Pipeline {
     }
     infer_loop(backend_, torch_threads);
     for (auto& worker : other_workers) worker.join();
-    if (workers > 1) backend_.use_threads(params_.threads);
+    if (workers > 1 && batch == 1) backend_.use_threads(params_.threads);
     {
       // Every photo taken has been handed to the writer: what is left is undecoded.
       std::lock_guard<std::mutex> lock(mutex_);
@@ -196,6 +203,7 @@ class Pipeline {
       alive();
       hand_to_writer(std::move(*work));
     }
+    backend.done_computing();
   }
 
   PhotoWork decode(const PhotoPlan& plan) {

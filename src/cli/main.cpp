@@ -48,17 +48,20 @@ void setup_logging(int verbosity, bool quiet) {
 void log_backend(const SaliencyBackend& backend) {
   const BackendReport report = backend.report();
   spdlog::info("{}", report.info);
+  for (const std::string& note : report.notes) spdlog::info("{}", note);
   for (const std::string& warning : report.warnings) spdlog::warn("{}", warning);
 }
 
-// Prints {"forwards": N, "seconds_per_forward": S} for the hidden --bench-forward.
+// Prints {"forwards": N, "seconds_per_forward": S, ...} for the hidden --bench-forward.
 int run_forward_bench(const cli::Options& o) {
   std::vector<cv::Mat> photos;
   for (const auto& file : collect_inputs(o.run.input).files) photos.push_back(load_image(file.path).pixels);
   const ForwardBenchResult r =
       dino_plugin().bench_forward(resolve_model_path(o.model).path, o.saliency, photos, o.bench_forward);
-  std::printf("{\"forwards\": %d, \"seconds_per_forward\": %.6f, \"input_size\": %d}\n", r.forwards,
-              r.seconds_per_forward, o.saliency.input_size);
+  std::printf("{\"forwards\": %d, \"seconds_per_forward\": %.6f, \"input_size\": %d, \"photos\": %d, "
+              "\"seconds\": %.6f, \"batch_size\": %d, \"device\": \"%s\"}\n",
+              r.forwards, r.seconds_per_forward, o.saliency.input_size, r.photos, r.seconds, r.batch_size,
+              r.device.c_str());
   return 0;
 }
 
@@ -125,6 +128,14 @@ int run(int argc, char** argv) {
   }
   if (!choice.fallback_reason.empty()) spdlog::warn("{}", choice.fallback_reason);
   log_backend(*choice.backend);
+  if (choice.backend->name() != "dino" && (options.saliency.device != "auto" || options.saliency.batch_size > 0)) {
+    spdlog::info("--device {} and --batch-size {} ignored: the {} backend runs on the CPU, one photo at a time",
+                 options.saliency.device, options.saliency.batch_size, choice.backend->name());
+  }
+  if (choice.backend->batch_size() > 1) {
+    // The model takes batches on its own thread: decode on every core meanwhile.
+    run.decode_threads = std::max(run.decode_threads, available_cores());
+  }
   run.crop.strategy = resolve_strategy(run.crop.strategy, choice.backend->name());
   run.crop.backend_name = choice.backend->name();
   run.crop.window_scores = run.review.enabled();  // the strip shows what chose each window

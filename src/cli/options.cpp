@@ -112,8 +112,26 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(1, 480))
       ->capture_default_str();
   add_choice<Precision>(app, "--precision", o.saliency.precision,
-                        {{"auto", Precision::Auto}, {"fp32", Precision::Fp32}, {"bf16", Precision::Bf16}},
-                        "Model arithmetic: fp32, bf16, or auto (bf16 where the CPU has it)");
+                        {{"auto", Precision::Auto}, {"fp32", Precision::Fp32}, {"bf16", Precision::Bf16},
+                         {"fp16", Precision::Fp16}},
+                        "Model arithmetic: fp32, bf16, fp16 (GPU), or auto (bf16 where the CPU has it; on a GPU "
+                        "bf16 weights, fp16 where it has no bf16)");
+  app.add_option("--device", o.saliency.device,
+                 "DINO: where the model runs: auto (CUDA if this LibTorch has it and sees a GPU, else the CPU), "
+                 "cpu, cuda, cuda:N")
+      ->check([](const std::string& text) -> std::string {
+        if (text == "auto" || text == "cpu" || text == "cuda") return "";
+        if (text.rfind("cuda:", 0) == 0 && text.size() > 5 && text.size() <= 8 &&
+            text.find_first_not_of("0123456789", 5) == std::string::npos) {
+          return "";
+        }
+        return "expected auto, cpu, cuda or cuda:N, not '" + text + "'";
+      })
+      ->capture_default_str();
+  app.add_option("--batch-size", o.saliency.batch_size,
+                 "DINO: photos of one shape per model forward (0 = 32 on a GPU, 1 on the CPU)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
   app.add_option("--threads", o.threads, "Inference threads (0 = all available cores)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();

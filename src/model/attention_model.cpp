@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
@@ -23,6 +24,7 @@
 #include "model_file.hpp"
 #include "smartcrop/error.hpp"
 #include "tensor_memory.hpp"
+#include "torch_device.hpp"
 
 namespace smartcrop {
 
@@ -66,37 +68,83 @@ class Bf16Autocast {
 
 class TorchAttentionModel final : public AttentionModel {
  public:
-  TorchAttentionModel(torch::jit::Module module, ModelInfo info) : module_(std::move(module)), info_(std::move(info)) {}
+  TorchAttentionModel(torch::jit::Module module, ModelInfo info, torch::Device device, torch::Dtype dtype)
+      : module_(std::move(module)), info_(std::move(info)), device_(device), dtype_(dtype) {}
 
   const ModelInfo& info() const override { return info_; }
 
-  HeadAttention forward(const ModelInput& input) override {
+  HeadAttention forward(const ModelInput& input) override { return std::move(forward_batch({&input}).front()); }
+
+  std::vector<HeadAttention> forward_batch(const std::vector<const ModelInput*>& inputs) override {
+    if (inputs.empty()) return {};
+    const int height = inputs.front()->height;
+    const int width = inputs.front()->width;
+    for (const ModelInput* input : inputs) {
+      if (input->height != height || input->width != width) {
+        throw Error(info_.path, "a batch needs inputs of one shape");
+      }
+    }
     c10::InferenceMode guard;
-    torch::Tensor tensor = torch::from_blob(const_cast<float*>(input.chw.ptr<float>()),
-                                            {1, 3, input.height, input.width}, torch::kFloat32);
+    const auto batch = static_cast<std::int64_t>(inputs.size());
     torch::Tensor out;
     try {
-      Bf16Autocast bf16(info_.precision == Precision::Bf16);
-      out = module_.forward({tensor}).toTensor().to(torch::kFloat32).contiguous();
+      out = run(to_tensor(inputs, height, width));
     } catch (const c10::Error& e) {
       throw Error(info_.path, std::string("model forward failed: ") + e.what_without_backtrace());
     }
-    if (out.dim() != 4 || out.size(0) != 1 || out.size(2) != input.height / info_.patch_size ||
-        out.size(3) != input.width / info_.patch_size) {
+    if (out.dim() != 4 || out.size(0) != batch || out.size(2) != height / info_.patch_size ||
+        out.size(3) != width / info_.patch_size) {
       throw Error(info_.path, "model returned shape " + c10::str(out.sizes()) +
-                                  ", expected [1, heads, H/16, W/16] CLS attention");
+                                  ", expected [batch, heads, H/16, W/16] CLS attention");
     }
-    HeadAttention attention;
-    attention.heads = static_cast<int>(out.size(1));
-    attention.grid_height = static_cast<int>(out.size(2));
-    attention.grid_width = static_cast<int>(out.size(3));
-    attention.values.assign(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
-    return attention;
+    std::vector<HeadAttention> attentions(inputs.size());
+    const std::int64_t per_photo = out.numel() / batch;
+    for (std::int64_t b = 0; b < batch; ++b) {
+      HeadAttention& attention = attentions[static_cast<std::size_t>(b)];
+      attention.heads = static_cast<int>(out.size(1));
+      attention.grid_height = static_cast<int>(out.size(2));
+      attention.grid_width = static_cast<int>(out.size(3));
+      const float* first = out.data_ptr<float>() + b * per_photo;
+      attention.values.assign(first, first + per_photo);
+    }
+    return attentions;
   }
 
  private:
+  bool on_cpu() const { return device_.is_cpu(); }
+
+  // One input as it is on the CPU, several copied side by side; on a GPU through
+  // pinned memory, copied asynchronously (the forward is queued behind the copy).
+  torch::Tensor to_tensor(const std::vector<const ModelInput*>& inputs, int height, int width) const {
+    const auto batch = static_cast<std::int64_t>(inputs.size());
+    if (on_cpu() && batch == 1) {
+      return torch::from_blob(const_cast<float*>(inputs.front()->chw.ptr<float>()), {1, 3, height, width},
+                              torch::kFloat32);
+    }
+    torch::Tensor host = torch::empty({batch, 3, height, width},
+                                      torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(!on_cpu()));
+    const std::size_t bytes = 3 * static_cast<std::size_t>(height) * static_cast<std::size_t>(width) * sizeof(float);
+    for (std::int64_t b = 0; b < batch; ++b) {
+      std::memcpy(static_cast<char*>(host.data_ptr()) + b * bytes, inputs[static_cast<std::size_t>(b)]->chw.ptr<float>(),
+                  bytes);
+    }
+    if (on_cpu()) return host;
+    return host.to(device_, /*non_blocking=*/true).to(dtype_);
+  }
+
+  // The model's forward, CLS attention as float32 on the CPU.
+  torch::Tensor run(const torch::Tensor& input) {
+    if (on_cpu()) {
+      Bf16Autocast bf16(info_.precision == Precision::Bf16);
+      return module_.forward({input}).toTensor().to(torch::kFloat32).contiguous();
+    }
+    return module_.forward({input}).toTensor().to(torch::kFloat32).to(torch::kCPU).contiguous();
+  }
+
   torch::jit::Module module_;
   ModelInfo info_;
+  torch::Device device_;
+  torch::Dtype dtype_;
 };
 
 void read_metadata(const std::string& text, ModelInfo& info) {
@@ -169,7 +217,9 @@ void configure_graph_executor() {
 
 }  // namespace
 
-std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Precision precision) {
+std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Precision precision,
+                                                     const std::string& device_spec) {
+  const DeviceChoice device = choose_device(device_spec);
   const char* how = "; get one with: /usr/bin/python3 scripts/export_model.py (see models/README.md)";
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(path, std::string("model file not found") + how);
@@ -199,8 +249,23 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
   }
   module.eval();
   ModelInfo info;
-  info.precision = resolve_precision(precision);
-  if (info.precision == Precision::Bf16) store_matmul_weights_in_bf16(module);
+  info.device = device.device.str();
+  info.device_choice = device.line;
+  torch::Dtype dtype = torch::kFloat32;
+  if (device.device.is_cpu()) {
+    if (precision == Precision::Fp16) throw Error("", "--precision fp16 is for GPUs: on the CPU use bf16 or fp32");
+    info.precision = resolve_precision(precision);
+    if (info.precision == Precision::Bf16) store_matmul_weights_in_bf16(module);
+  } else {
+    info.precision = gpu_precision(precision, device.device);
+    dtype = dtype_of(info.precision);
+    try {
+      module.to(device.device, dtype);
+    } catch (const c10::Error& e) {
+      std::string reason = e.what_without_backtrace();
+      throw Error(path, "cannot move the model to " + info.device + ": " + reason.substr(0, reason.find('\n')));
+    }
+  }
   info.cpu_kernels = cpu_kernels_in_use();
   info.path = path;
   info.file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(path, ec));
@@ -215,7 +280,7 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
     }
   }
   info.load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return std::make_unique<TorchAttentionModel>(std::move(module), std::move(info));
+  return std::make_unique<TorchAttentionModel>(std::move(module), std::move(info), device.device, dtype);
 }
 
 int set_torch_threads(int threads) {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -25,6 +26,8 @@ struct ModelInfo {
   Precision precision = Precision::Fp32;  // what forward() runs in (never Auto)
   std::string optimizations;              // export-time savings in the file, e.g. "fold_scale,cls_only_last_block"
   std::string cpu_kernels;                // Torch's own kernels in use: "AVX512", "AVX2", ...
+  std::string device = "cpu";             // where the model runs: "cpu", "cuda:0", ...
+  std::string device_choice;              // one line: which device and why (--device auto says it)
 };
 
 // A resized, normalised photo ready for the model.
@@ -47,13 +50,21 @@ class AttentionModel {
   // Loads the TorchScript file at `path`, to run in `precision`
   // (Auto: bf16 where the CPU has it natively). Throws smartcrop::Error naming the
   // path, with how to get a model when the file is missing.
-  static std::unique_ptr<AttentionModel> load(const std::string& path, Precision precision = Precision::Fp32);
+  // `device`: "cpu", "cuda", "cuda:N" or "auto" (CUDA when this LibTorch has it and
+  // sees a GPU, else the CPU). On a GPU the weights are cast once to bf16 (fp16 where
+  // the GPU has no bf16) unless precision is Fp32. Throws smartcrop::Error (empty
+  // path) saying why when CUDA is asked for and cannot be had.
+  static std::unique_ptr<AttentionModel> load(const std::string& path, Precision precision = Precision::Fp32,
+                                              const std::string& device = "cpu");
   virtual ~AttentionModel() = default;
 
   virtual const ModelInfo& info() const = 0;
   // Runs the model and returns the last block's CLS attention per head, in float32
   // whatever the precision. Safe to call from several threads at once.
   virtual HeadAttention forward(const ModelInput& input) = 0;
+  // The same for several inputs of one shape, in one forward of the model (a batch);
+  // returns their attentions in order. Throws smartcrop::Error if the shapes differ.
+  virtual std::vector<HeadAttention> forward_batch(const std::vector<const ModelInput*>& inputs) = 0;
 };
 
 // Sets Torch's intra-op thread count for the calling thread, and the default for

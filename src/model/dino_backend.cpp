@@ -8,32 +8,64 @@
 
 namespace smartcrop {
 
-DinoBackend::DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params)
-    : model_(std::move(model)), params_(params) {}
+namespace {
 
-std::unique_ptr<SaliencyBackend> DinoBackend::fork() const { return std::make_unique<DinoBackend>(model_, params_); }
+// A partial batch waits this long for more photos of its shape before it goes.
+constexpr std::chrono::milliseconds kMaxBatchWait{50};
+constexpr int kGpuBatchSize = 32;
+
+}  // namespace
+
+DinoBackend::DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params)
+    : model_(std::move(model)), params_(params) {
+  const bool gpu = model_->info().device != "cpu";
+  params_.batch_size = params_.batch_size > 0 ? params_.batch_size : gpu ? kGpuBatchSize : 1;
+  if (params_.batch_size > 1) {
+    batcher_ = std::make_shared<ForwardBatcher>(model_, params_.batch_size, kMaxBatchWait, params_.threads);
+  }
+}
+
+DinoBackend::DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params,
+                         std::shared_ptr<ForwardBatcher> batcher)
+    : model_(std::move(model)), params_(params), batcher_(std::move(batcher)) {}
+
+DinoBackend::~DinoBackend() { done_computing(); }
+
+std::unique_ptr<SaliencyBackend> DinoBackend::fork() const {
+  return std::unique_ptr<SaliencyBackend>(new DinoBackend(model_, params_, batcher_));
+}
+
+void DinoBackend::done_computing() {
+  if (!open_) return;
+  open_ = false;
+  batcher_->close();
+}
 
 std::string DinoBackend::description() const {
   const auto& info = model_->info();
   return info.architecture + " " + info.path + " (" + info.weights_source + ")";
 }
 
-void DinoBackend::use_threads(int threads) { set_torch_threads(threads); }
+void DinoBackend::use_threads(int threads) {
+  if (!batcher_) set_torch_threads(threads);
+}
 
 BackendReport DinoBackend::report() const {
   const ModelInfo& info = model_->info();
   BackendReport report;
-  report.info = fmt::format("loaded model {} ({}, {} heads, {:.1f} MB, {}, {} kernels) in {:.0f} ms, {} threads; "
-                            "weights: {}",
+  report.info = fmt::format("loaded model {} ({}, {} heads, {:.1f} MB, {}, {} kernels) in {:.0f} ms, {} threads, "
+                            "on {}, batches of {}; weights: {}",
                             info.path, info.architecture, info.heads, info.file_bytes / 1e6,
                             precision_name(info.precision), info.cpu_kernels, info.load_ms,
-                            params_.threads > 0 ? params_.threads : available_cores(), info.weights_source);
+                            params_.threads > 0 ? params_.threads : available_cores(), info.device,
+                            params_.batch_size, info.weights_source);
+  report.notes.push_back(info.device_choice);
   if (info.random_weights) {
     report.warnings.push_back(fmt::format(
         "model {} has {}: its crops say nothing about the photo (for tests and benchmarks only)", info.path,
         info.weights_source));
   }
-  if (info.precision == Precision::Bf16 && !cpu_has_native_bf16()) {
+  if (info.device == "cpu" && info.precision == Precision::Bf16 && !cpu_has_native_bf16()) {
     report.warnings.push_back(
         "this CPU has no native bf16 (avx512_bf16/amx_bf16): --precision bf16 is emulated and slower than fp32");
   }
@@ -53,7 +85,15 @@ SaliencyResult DinoBackend::compute(const cv::Mat& bgr, const std::string& path)
   } catch (const Error& e) {
     throw Error(path, e.reason());
   }
-  last_heads_ = model_->forward(input);
+  if (batcher_) {
+    if (!open_) {
+      batcher_->open();
+      open_ = true;
+    }
+    last_heads_ = batcher_->forward(input);
+  } else {
+    last_heads_ = model_->forward(input);
+  }
 
   SaliencyResult result;
   ScoreMap grid = combine_heads(last_heads_, params_.head_threshold);

@@ -4,14 +4,18 @@
 #include <memory>
 
 #include "attention_model.hpp"
+#include "forward_batcher.hpp"
 #include "smartcrop/backend.hpp"
 
 namespace smartcrop {
 
 class DinoBackend final : public SaliencyBackend {
  public:
-  // Takes a loaded model and the analysis parameters.
+  // Takes a loaded model and the analysis parameters. With params.batch_size > 1
+  // (0: 32 on a GPU, 1 on the CPU) the forwards go through a ForwardBatcher shared
+  // by this backend and its forks.
   DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params);
+  ~DinoBackend() override;
 
   std::string name() const override { return "dino"; }
   std::string description() const override;
@@ -20,8 +24,11 @@ class DinoBackend final : public SaliencyBackend {
   // Shares the loaded model: TorchScript forwards may run on several threads at once.
   std::unique_ptr<SaliencyBackend> fork() const override;
 
-  // Torch's intra-op threads on the calling thread.
+  // Torch's intra-op threads on the calling thread (with batches: the model
+  // thread keeps all of params.threads, the workers only prepare inputs).
   void use_threads(int threads) override;
+  int batch_size() const override { return batcher_ ? batcher_->batch_size() : 1; }
+  void done_computing() override;
   // The per-head attention of the last compute(), for parity checks and dumps.
   const HeadAttention* last_heads() const override { return &last_heads_; }
   // The model load line, and warnings for random weights, emulated bf16, slow BLAS.
@@ -29,8 +36,12 @@ class DinoBackend final : public SaliencyBackend {
   const AttentionModel& model() const { return *model_; }
 
  private:
+  DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params, std::shared_ptr<ForwardBatcher> batcher);
+
   std::shared_ptr<AttentionModel> model_;
   SaliencyParams params_;
+  std::shared_ptr<ForwardBatcher> batcher_;  // null: one photo per forward, on the calling thread
+  bool open_ = false;                        // this object is counted as a worker by batcher_
   HeadAttention last_heads_;
 };
 

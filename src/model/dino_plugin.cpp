@@ -17,14 +17,16 @@ class TorchDinoPlugin final : public DinoPlugin {
   std::unique_ptr<SaliencyBackend> make_backend(const std::string& model_path,
                                                 const SaliencyParams& params) const override {
     set_torch_threads(params.threads);
-    return std::make_unique<DinoBackend>(AttentionModel::load(model_path, params.precision), params);
+    return std::make_unique<DinoBackend>(AttentionModel::load(model_path, params.precision, params.device), params);
   }
 
   ForwardBenchResult bench_forward(const std::string& model_path, const SaliencyParams& params,
                                    const std::vector<cv::Mat>& photos, int repeats) const override {
     set_torch_threads(params.threads);
-    auto model = AttentionModel::load(model_path, params.precision);
-    return smartcrop::bench_forward(*model, photos, params.input_size, repeats);
+    auto model = AttentionModel::load(model_path, params.precision, params.device);
+    const bool gpu = model->info().device != "cpu";
+    const int batch = params.batch_size > 0 ? params.batch_size : gpu ? 32 : 1;
+    return smartcrop::bench_forward(*model, photos, params.input_size, repeats, batch);
   }
 };
 

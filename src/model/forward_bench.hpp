@@ -1,6 +1,7 @@
 #pragma once
 // Timing the bare model forward on the photos of a batch, for the throughput
-// benchmark (scripts/bench_batch.py): the batch's time per photo is compared to it.
+// benchmarks (scripts/bench_batch.py, scripts/bench_gpu.py): the batch's time per
+// photo is compared to it.
 
 #include <vector>
 
@@ -11,9 +12,11 @@
 
 namespace smartcrop {
 
-// Prepares each decoded photo's model input at `input_size` (untimed), then times
-// `repeats` calls of model.forward() on it. Throws smartcrop::Error.
+// Prepares each decoded photo's model input at `input_size` (untimed), groups the
+// inputs by shape into batches of up to `batch_size`, then times `repeats` calls of
+// model.forward_batch() on each batch (with the copies to and from a GPU; on a GPU
+// one untimed call per shape first). Throws smartcrop::Error.
 ForwardBenchResult bench_forward(AttentionModel& model, const std::vector<cv::Mat>& photos, int input_size,
-                                 int repeats);
+                                 int repeats, int batch_size = 1);
 
 }  // namespace smartcrop

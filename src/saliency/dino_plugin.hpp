@@ -20,13 +20,19 @@ namespace smartcrop {
 // Changes whenever anything crossing the boundary changes (these types,
 // SaliencyBackend, SaliencyParams, Error, HeadAttention).
 // 2: SaliencyResult gained cpu_seconds (issue 12 speed work).
-constexpr const char* kDinoPluginInterface = "smartcrop dino plugin 2";
+// 3: SaliencyParams gained device and batch_size, SaliencyBackend batch_size() and
+//    done_computing(), Precision Fp16, ForwardBenchResult batch_size and device (issue 20).
+constexpr const char* kDinoPluginInterface = "smartcrop dino plugin 3";
 constexpr const char* kDinoPluginFile = "libsmartcrop_dino.so";
 constexpr const char* kDinoPluginEntry = "smartcrop_dino_plugin";
 
 struct ForwardBenchResult {
-  int forwards = 0;
+  int forwards = 0;                  // model forwards run (each of up to batch_size photos)
+  int photos = 0;                    // photos through them
   double seconds_per_forward = 0.0;  // model.forward() only: no decode, resize, maps or writing
+  double seconds = 0.0;              // all the forwards together (photos / seconds = photos per second)
+  int batch_size = 1;
+  std::string device;                // "cpu", "cuda:0"
 };
 
 class DinoPlugin {
@@ -37,8 +43,9 @@ class DinoPlugin {
   virtual std::unique_ptr<SaliencyBackend> make_backend(const std::string& model_path,
                                                         const SaliencyParams& params) const = 0;
 
-  // For the hidden --bench-forward: loads the model, prepares each photo's input at
-  // params.input_size (untimed) and times `repeats` bare forwards of it.
+  // For the hidden --bench-forward: loads the model on params.device, prepares each
+  // photo's input at params.input_size (untimed, inputs already on the device) and
+  // times `repeats` bare forwards of them, params.batch_size photos of one shape at a time.
   virtual ForwardBenchResult bench_forward(const std::string& model_path, const SaliencyParams& params,
                                            const std::vector<cv::Mat>& photos, int repeats) const = 0;
 

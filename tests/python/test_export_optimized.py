@@ -75,7 +75,9 @@ def test_default_export_records_its_optimizations_and_plain_flag_turns_them_off(
     default, plain = tmp_path / "default.pt", tmp_path / "plain.pt"
     assert export_model.main(["--arch", "tiny", "--random-init", "--seed", "5", "-o", str(default)]) == 0
     assert export_model.main(["--arch", "tiny", "--random-init", "--seed", "5", "-o", str(plain), "--plain"]) == 0
-    assert read_metadata(default)["optimizations"] == ["fold_scale", "cls_only_last_block", "attention_per_head"]
+    # With torch >= 2.0 the default also fuses blocks 1-11 (sdpa_blocks, test_export_sdpa.py).
+    assert read_metadata(default)["optimizations"] == list(OPTIMIZATIONS)
+    assert set(OPTIMIZATIONS) >= {"fold_scale", "cls_only_last_block", "attention_per_head"}
     assert read_metadata(plain)["optimizations"] == []
     x = torch.randn(1, 3, 64, 112)
     got = attention(torch.jit.load(str(default)), x)
