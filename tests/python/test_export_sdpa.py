@@ -42,10 +42,11 @@ def test_sdpa_export_equals_plain_attention(arch, height, width, tmp_path):
 
 @needs_sdpa
 def test_sdpa_file_records_the_torch_it_needs(tmp_path):
-    default = tmp_path / "default.pt"
-    assert export_model.main(["--arch", "tiny", "--random-init", "-o", str(default)]) == 0
-    meta = read_metadata(default)
-    assert "sdpa_blocks" in meta["optimizations"] == list(OPTIMIZATIONS)
+    fused = tmp_path / "fused.pt"
+    assert export_model.main(["--arch", "tiny", "--random-init", "-o", str(fused),
+                              "--optimizations", ",".join(OPTIMIZATIONS + ("sdpa_blocks",))]) == 0
+    meta = read_metadata(fused)
+    assert "sdpa_blocks" in meta["optimizations"] and "sdpa_blocks" not in OPTIMIZATIONS
     assert meta["min_torch"] == "2.0"
     plain = tmp_path / "plain.pt"
     assert export_model.main(["--arch", "tiny", "--random-init", "-o", str(plain), "--plain"]) == 0
@@ -57,7 +58,7 @@ def test_sdpa_with_every_default_saving_equals_plain():
     torch.manual_seed(3)
     vit = build_vit("vit_small")
     plain, _ = cls_attention_map(vit, ())
-    fused, applied = cls_attention_map(vit)
+    fused, applied = cls_attention_map(vit, OPTIMIZATIONS + ("sdpa_blocks",))
     assert "sdpa_blocks" in applied and "fold_scale" in applied
     # The SDPA blocks keep their weights unscaled (SDPA scales); the last block is folded.
     assert all(isinstance(b.attn, SdpaAttention) and not b.attn.scale_folded for b in fused.vit.blocks[:-1])
