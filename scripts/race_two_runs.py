@@ -3,12 +3,15 @@
 both with --skip-existing: what happens when a job is resubmitted while it still runs,
 or a Kubernetes pod is replaced while the old one is still terminating (issue 24).
 
-  /usr/bin/python3 scripts/race_two_runs.py [--bin build/smartcrop] [--photos 600] [--tries 3]
+  /usr/bin/python3 scripts/race_two_runs.py [--bin build/smartcrop] [--photos 600] [--tries 3] [--named-temps]
 
 For each try the output folder starts empty; the two runs are started at the same moment
 (each waits on one pipe that the script then closes). Printed per try: both exit codes,
 how many of the photos x 2 crops exist and decode whole, the temp files left, and the
-error lines by kind. Exits 1 if any try lost a crop, left a temp file or a run failed.
+error lines by kind, and how many crops the two runs say they wrote together (each crop
+exactly once: the total equals the crops). --named-temps makes both runs write through
+named temp files, as on NFS (SMARTCROP_TEST_NAMED_TEMPS=1). Exits 1 if any try lost a
+crop, wrote one twice, left a temp file or a run failed.
 """
 import argparse
 import collections
@@ -58,14 +61,22 @@ def error_kinds(stderr):
     return kinds
 
 
-def one_try(binary, src, out, photos):
+def written(stderr):
+    for line in stderr.splitlines():
+        if line.startswith("summary: "):
+            return int(line.split()[1])
+    return 0
+
+
+def one_try(binary, src, out, photos, env):
     shutil.rmtree(out, ignore_errors=True)
     read_end, write_end = os.pipe()
     # Both runs block reading the pipe, then exec smartcrop together when it closes.
     cmd = ["sh", "-c", f'read _ <&{read_end}; exec "$@"', "sh", binary, "-R", str(src), "--ratio", "16:9,1:1",
            "-o", str(out), "--skip-existing", "--backend", "saliency", "--input-size", "96"]
     logs = [tempfile.TemporaryFile("w+") for _ in range(2)]
-    runs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, pass_fds=(read_end,)) for log in logs]
+    runs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, pass_fds=(read_end,), env=env)
+            for log in logs]
     os.close(read_end)
     os.close(write_end)
     results = []
@@ -83,7 +94,9 @@ def main():
     parser.add_argument("--bin", default="build/smartcrop")
     parser.add_argument("--photos", type=int, default=600)
     parser.add_argument("--tries", type=int, default=3)
+    parser.add_argument("--named-temps", action="store_true", help="named temp files, as on NFS")
     args = parser.parse_args()
+    env = dict(os.environ, SMARTCROP_TEST_NAMED_TEMPS="1" if args.named_temps else "0")
     binary = str(Path(args.bin).resolve())
     work = Path(tempfile.mkdtemp(prefix="smartcrop-race."))
     try:
@@ -92,19 +105,20 @@ def main():
         photos = sorted(src.rglob("*.jpg"))
         expected = len(photos) * len(RATIOS)
         print(f"two runs at once: {len(photos)} photos x 2 ratios = {expected} crops, both --skip-existing, "
-              f"one output folder; {binary}")
+              f"one output folder; {binary}{' (named temp files)' if args.named_temps else ''}")
         bad = 0
         for t in range(1, args.tries + 1):
-            results, good, temps = one_try(binary, src, out, photos)
+            results, good, temps = one_try(binary, src, out, photos, env)
             codes = [code for code, _ in results]
+            total = sum(written(stderr) for _, stderr in results)
             print(f"  try {t}: {good}/{expected} crops whole; exit codes {codes[0]} and {codes[1]}; "
-                  f"{len(temps)} temp files left")
+                  f"{total} written by the two together; {len(temps)} temp files left")
             for i, (_, stderr) in enumerate(results, 1):
                 summary = [line for line in stderr.splitlines() if line.startswith("summary:")]
                 print(f"    run {i}: {summary[0] if summary else '(no summary)'}")
                 for reason, n in error_kinds(stderr).most_common(3):
                     print(f"      {n} x error: ...: {reason}")
-            bad += good != expected or any(codes) or bool(temps)
+            bad += good != expected or total != expected or any(codes) or bool(temps)
         print("result:", "every try lost nothing, both runs exit 0" if bad == 0 else f"{bad} of {args.tries} tries went wrong")
         return 1 if bad else 0
     finally:

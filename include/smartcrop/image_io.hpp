@@ -54,18 +54,23 @@ ImageHeader read_image_header(const std::vector<std::uint8_t>& bytes);
 
 struct WriteOptions {
   int jpeg_quality = 92;  // 1..100, also WebP quality
-  bool overwrite = true;  // false: fail if `path` exists (checked atomically at the rename)
+  bool overwrite = true;  // false: never replace an existing file (checked atomically at the link)
+  // With overwrite false: a file that has the name, already or by the time this one is
+  // linked (another run wrote it), is kept and reported as such, not an error.
+  bool keep_existing = false;
 };
 
 // Returns true if write_image_atomic can encode to the extension of `path`
 // (.jpg/.jpeg/.png/.webp/.tif/.tiff/.bmp, any case).
 bool is_writable_format(const std::string& path);
 
-// Encodes `image` by the extension of `path` and writes it to a temporary file in
-// the same folder (".NAME.tmp-smartcrop", a stale one from a killed run removed
-// first), then moves it into place, so no reader ever sees a half-written file. PNG keeps alpha and 16 bits; JPEG/BMP get 8-bit
-// without alpha. Throws smartcrop::Error naming the path.
-void write_image_atomic(const std::string& path, const cv::Mat& image, const WriteOptions& options = {});
+// Encodes `image` by the extension of `path` and writes it so that no reader ever sees
+// a half-written file, whatever other writers aim at the same name (src/io/atomic_file.hpp:
+// an anonymous or per-writer temp file, linked or renamed into place). PNG keeps alpha and
+// 16 bits; JPEG/BMP get 8-bit without alpha. Returns true when written, false when
+// `options.keep_existing` kept a file of that name. Throws smartcrop::Error naming the
+// path, also for an existing file without overwrite or keep_existing.
+bool write_image_atomic(const std::string& path, const cv::Mat& image, const WriteOptions& options = {});
 
 // Returns the EXIF orientation (1..8) found in JPEG bytes, or 1 if there is none.
 int read_exif_orientation(const std::vector<std::uint8_t>& bytes);

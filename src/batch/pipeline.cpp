@@ -296,11 +296,19 @@ class Pipeline {
           if (fs::exists(out, ec) && fs::equivalent(out, plan.input.path, ec)) {
             throw Error(out, "refusing to overwrite the input");
           }
-          write_image_atomic(out, crop_for_output(work.image, crop.box, out, params_.size), params_.write);
+          const bool written =
+              write_image_atomic(out, crop_for_output(work.image, crop.box, out, params_.size), params_.write);
           alive();
-          outcome.status = "written";
-          ++summary_.written;
-          spdlog::debug("wrote {} ({}x{} at {},{})", out, crop.box.width, crop.box.height, crop.box.x, crop.box.y);
+          if (written) {
+            outcome.status = "written";
+            ++summary_.written;
+            spdlog::debug("wrote {} ({}x{} at {},{})", out, crop.box.width, crop.box.height, crop.box.x, crop.box.y);
+          } else {
+            // --skip-existing, and another run (a resubmitted job, a second pod) wrote it first.
+            outcome.status = "skipped";
+            ++summary_.skipped;
+            spdlog::debug("{}: appeared during the run (another run wrote it), kept", out);
+          }
         } catch (const std::exception& e) {
           outcome.status = "failed";
           outcome.error = plan.input.path + ": output " + describe(out, e);

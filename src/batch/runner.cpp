@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "hints.hpp"
+#include "io/temp_files.hpp"
 #include "photo_job.hpp"
 #include "pipeline.hpp"
 #include "progress.hpp"
@@ -110,6 +111,22 @@ std::vector<PhotoPlan> plan_photos(const RunParams& params, const InputList& lis
   return plans;
 }
 
+// Removes what killed writers left in the folders this run writes to (temp_files.hpp),
+// also where every output exists already and nothing will be written: a rerun after
+// SIGKILL leaves no temp file behind. One directory listing per folder.
+void remove_stale_temps(const std::vector<PhotoPlan>& plans) {
+  std::string last;
+  for (const auto& plan : plans) {
+    for (const auto& out : plan.outputs) {
+      if (out.empty()) continue;
+      const fs::path folder = fs::path(out).parent_path();
+      const std::string name = folder.empty() ? "." : folder.string();
+      if (name != last) remove_stale_temps_once(name);
+      last = name;
+    }
+  }
+}
+
 }  // namespace
 
 std::string format_summary(const RunSummary& s) {
@@ -160,8 +177,11 @@ RunSummary run_batch(const RunParams& params, SaliencyBackend& backend) {
     if (ec || !fs::is_directory(params.output)) throw Error(params.output, "cannot create output folder");
   }
 
+  if (!params.dry_run) remove_stale_temps(plans);
+
   RunParams effective = params;
   effective.write.overwrite = params.existing == ExistingOutput::Overwrite;
+  effective.write.keep_existing = params.existing == ExistingOutput::Skip;
   std::unique_ptr<BatchReview> review;
   if (params.review.enabled()) {
     review = std::make_unique<BatchReview>(params.review, static_cast<int>(plans.size()));

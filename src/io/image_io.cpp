@@ -26,6 +26,8 @@ namespace smartcrop {
 
 namespace {
 
+constexpr char kOutputExists[] = "output exists (use --overwrite or --skip-existing)";
+
 // Opens `path` for reading only if it is a regular file. A FIFO, socket or device
 // would block open() or read() for ever (a FIFO with no writer), so it is refused
 // from its stat() before any open, and the open is non-blocking so that a file
@@ -154,7 +156,7 @@ std::vector<std::uint8_t> read_file_head(const std::string& path, std::size_t ma
   return read_regular_file(path, max_bytes);
 }
 
-void write_image_atomic(const std::string& path, const cv::Mat& image, const WriteOptions& options) {
+bool write_image_atomic(const std::string& path, const cv::Mat& image, const WriteOptions& options) {
   const std::string ext = lower_extension(path);
   if (!is_writable_format(path)) {
     throw Error(path, "unsupported output format '" + ext + "' (use .jpg, .png, .webp, .tif or .bmp)");
@@ -168,7 +170,10 @@ void write_image_atomic(const std::string& path, const cv::Mat& image, const Wri
     if ((image.depth() != CV_8U && image.depth() != CV_16U) || image.channels() == 2) pixels = to_bgr8(image);
   }
   std::error_code ec;
-  if (!options.overwrite && fs::exists(path, ec)) throw Error(path, "output exists (use --overwrite or --skip-existing)");
+  if (!options.overwrite && fs::exists(path, ec)) {
+    if (options.keep_existing) return false;
+    throw Error(path, kOutputExists);
+  }
 
   std::vector<std::uint8_t> encoded;
   try {
@@ -182,7 +187,10 @@ void write_image_atomic(const std::string& path, const cv::Mat& image, const Wri
     throw Error(path, "cannot encode image: " + std::string(e.what()));
   }
 
-  write_file_atomic(path, encoded.data(), encoded.size(), options.overwrite);
+  if (write_file_atomic(path, encoded.data(), encoded.size(), options.overwrite) == WriteOutcome::Written) return true;
+  // Another writer linked this name after the check above.
+  if (options.keep_existing) return false;
+  throw Error(path, kOutputExists);
 }
 
 }  // namespace smartcrop

@@ -168,7 +168,10 @@ TEST_F(WriteImage, RefusesToReplaceWithoutOverwriteAndLeavesNoTemp) {
   keep.overwrite = false;
   EXPECT_THROW(write_image_atomic(path, colour(20, 10), keep), Error);
   EXPECT_EQ(fs::file_size(path), 3u);
-  write_image_atomic(path, colour(20, 10));
+  keep.keep_existing = true;  // --skip-existing: the file is kept and that is no error
+  EXPECT_FALSE(write_image_atomic(path, colour(20, 10), keep));
+  EXPECT_EQ(fs::file_size(path), 3u);
+  EXPECT_TRUE(write_image_atomic(path, colour(20, 10)));
   EXPECT_GT(fs::file_size(path), 3u);
   EXPECT_FALSE(has_temp_files());
 }

@@ -147,23 +147,6 @@ def test_one_image_file_output_for_several_crops_is_a_usage_error(tmp_path, rati
     assert not out.exists()
 
 
-def test_the_next_run_removes_the_temp_file_a_killed_run_left(tmp_path):
-    src = tmp_path / "in"
-    photos = [images.photo(src / f"p{i}.jpg", 320, 240, seed=i) for i in range(2)]
-    out = tmp_path / "out"
-    r = run(photos[0], "-o", out / "p0_16x9.jpg")
-    assert r.returncode == 0, r.stderr
-    # What SIGKILL during the write of p1's crop leaves, and a stranger's file.
-    stale = out / ".p1_16x9.jpg.tmp-smartcrop"
-    stale.write_bytes(b"\xff\xd8 half a JPEG")
-    foreign = out / ".other.jpg.tmp-smartcrop"
-    foreign.write_bytes(b"not ours")
-    r = run(src, "-o", out, "--skip-existing")
-    assert r.returncode == 0, r.stderr
-    assert (out / "p1_16x9.jpg").is_file() and not stale.exists()
-    assert foreign.exists(), "only the temp files of this run's outputs are removed"
-
-
 def test_a_write_failure_names_the_photo_and_the_output(tmp_path):
     long_stem = "p" * 120
     photo = images.photo(tmp_path / "in" / f"{long_stem}.jpg", 320, 240)
