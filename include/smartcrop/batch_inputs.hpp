@@ -26,6 +26,9 @@ struct InputFile {
 
 struct InputList {
   std::vector<InputFile> files;  // sorted by path, duplicates removed, this shard only
+  // With --shard, the files of every shard (the same list in each task), so that two
+  // photos of different shards cannot be given one output name unnoticed; else empty.
+  std::vector<InputFile> all_shards;
   int total = 0;                 // files in all shards together
   int skipped_hidden = 0;        // hidden files and folders met in folder inputs
   int skipped_unsupported = 0;   // files in folder inputs without an image extension

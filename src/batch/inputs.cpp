@@ -144,6 +144,7 @@ InputList collect_inputs(const InputSpec& spec) {
     for (std::size_t i = 0; i < list.files.size(); ++i) {
       if (static_cast<int>(i % spec.shard.count) + 1 == spec.shard.index) mine.push_back(list.files[i]);
     }
+    list.all_shards = std::move(list.files);
     list.files = std::move(mine);
   }
   return list;

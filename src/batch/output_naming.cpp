@@ -124,7 +124,11 @@ std::vector<NamingConflict> find_naming_conflicts(const std::vector<InputFile>& 
       }
       auto [it, fresh] = writer_of.emplace(key, inputs[i].path);
       if (!fresh) {
-        const std::string hint = it->second == inputs[i].path ? "add {ratio} to --name" : "add {dir} to --name";
+        std::string hint = it->second == inputs[i].path ? "add {ratio} to --name" : "add {dir} to --name";
+        if (it->second != inputs[i].path && inputs[i].relative_dir.empty()) {
+          // Named files and --from lines have no {dir}: only folders given to -R do.
+          hint = "photos of the same name: {dir} is only set for photos found in a folder given with -R";
+        }
         conflicts.push_back({out, "both " + it->second + " and " + inputs[i].path + " would be written here (" +
                                       hint + ")"});
       }

@@ -77,7 +77,13 @@ void log_problems(const Items& items, Describe describe) {
 // land on an input, or exist without --overwrite/--skip-existing.
 std::vector<PhotoPlan> plan_photos(const RunParams& params, const InputList& list, bool folder) {
   const auto outputs = plan_output_paths(list.files, params.crop.ratios, params.output, folder, params.name_template);
-  const auto conflicts = find_naming_conflicts(list.files, outputs);
+  // Sharded, the names of every shard are checked: each task stops alike, before any
+  // work, rather than two tasks writing one name and one of them skipping it.
+  const auto& everyone = list.all_shards.empty() ? list.files : list.all_shards;
+  const auto conflicts = find_naming_conflicts(
+      everyone, list.all_shards.empty()
+                    ? outputs
+                    : plan_output_paths(everyone, params.crop.ratios, params.output, folder, params.name_template));
   if (!conflicts.empty()) {
     log_problems(conflicts, [](const NamingConflict& c) { return c.path + ": " + c.reason; });
     throw Error("", std::to_string(conflicts.size()) + " output name conflict(s); nothing was written");

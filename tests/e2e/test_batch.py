@@ -328,6 +328,22 @@ def test_shards_partition_the_inputs(tmp_path):
     assert r.returncode not in (0, 1, 2) and "between 1 and N" in r.stderr
 
 
+def test_a_name_two_shards_would_share_stops_every_shard(tmp_path):
+    """Photos of the same name in two folders, listed with --from (no {dir}): they fall in
+    different shards, which would write one output and skip the other's. Every shard
+    refuses the run before any work, naming both."""
+    a = images.photo(tmp_path / "a" / "x.jpg", 64, 48, seed=1)
+    b = images.photo(tmp_path / "b" / "x.jpg", 64, 48, seed=2)
+    listing = tmp_path / "photos.txt"
+    listing.write_text(f"{a}\n{b}\n")
+    for k in (1, 2):
+        r = run("--from", listing, "--shard", f"{k}/2", "-o", tmp_path / "out", "--skip-existing")
+        assert r.returncode == 2, r.stderr
+        assert f"both {a} and {b} would be written here" in r.stderr, r.stderr
+        assert "{dir} is only set for photos found in a folder given with -R" in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation(tmp_path, orientation):
     src = images.exif_jpeg(tmp_path / f"o{orientation}.jpg", orientation)
