@@ -14,6 +14,7 @@
 # all its CPUs; a partition shares each CPU between up to 4 jobs (OverSubscribe=FORCE:4)
 # so that two arrays submitted together really run at the same time. There is no
 # accounting daemon: finished jobs stay in `scontrol show job` for an hour (MinJobAge).
+# No cgroups either (cgroup.conf), so that it also runs in a chroot (CI's fresh roots).
 # Ports are free ones found at start. `start` stops whatever it started if it fails.
 set -euo pipefail
 
@@ -101,7 +102,7 @@ start() {
 
   dd if=/dev/urandom of="$dir/key/munge.key" bs=1024 count=1 status=none
   chmod 400 "$dir/key/munge.key"
-  munged --key-file="$dir/key/munge.key" --socket="$dir/munge/munge.socket.2" \
+  munged --origin=127.0.0.1 --key-file="$dir/key/munge.key" --socket="$dir/munge/munge.socket.2" \
     --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/munged.seed" \
     || die "munged did not start (log: $(tail -n 3 "$dir/munge/munged.log" 2>/dev/null))"
 
@@ -134,6 +135,7 @@ JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 MinJobAge=3600
 MpiDefault=none
+MailProg=/bin/true
 ReturnToService=2
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
@@ -142,6 +144,12 @@ KillWait=10
 NodeName=$node NodeHostname=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=main Nodes=$node Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 EOF
+  # slurmd loads a cgroup plugin even with proctrack/linuxproc and task/none, and its
+  # "autodetect" fails where no cgroup file system is mounted (a chroot, a container).
+  # Slurm 23.02 and later can turn cgroups off; before, the v1 plugin starts without one.
+  local version
+  version=$(slurmd -V | sed -n 's/^slurm[-a-z]* \([0-9]*\)\.\([0-9]*\).*/\1\2/p')
+  if ((${version:-0} >= 2302)); then echo "CgroupPlugin=disabled"; else echo "CgroupPlugin=cgroup/v1"; fi >"$dir/cgroup.conf"
   export SLURM_CONF=$dir/slurm.conf
   slurmctld -i || die "slurmctld did not start"
   slurmd -N "$node" || die "slurmd did not start"
