@@ -177,14 +177,16 @@ std::vector<std::string> attach_hints(const std::string& name, const std::vector
       continue;
     }
     PhotoPlan& plan = plans[it->second];
+    if (!plan.hint) plan.hint = std::make_unique<PhotoHint>();
+    PhotoHint& hint = *plan.hint;
     const auto [seen, inserted] = first_line.emplace(it->second, row.line);
     if (!inserted) {
-      plan.hint_error = where + ": a second row for this photo (the first is line " + std::to_string(seen->second) + ")";
+      hint.error = where + ": a second row for this photo (the first is line " + std::to_string(seen->second) + ")";
     } else if (!row.error.empty()) {
-      plan.hint_error = where + ": " + row.error;
+      hint.error = where + ": " + row.error;
     } else {
-      plan.hint = row.spec;
-      plan.hint_where = where;
+      hint.spec = row.spec;
+      hint.where = where;
     }
   }
   return errors;

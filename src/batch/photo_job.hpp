@@ -2,6 +2,7 @@
 // What the batch pipeline carries for one photo from decoding to writing.
 // Private to src/batch.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,15 +12,21 @@
 
 namespace smartcrop {
 
-// Decided before any work starts.
+// A photo's row of --hints.
+struct PhotoHint {
+  SteeringSpec spec;
+  std::string where;  // "hints.csv line 4", for messages
+  std::string error;  // the row could not be used: the photo fails with this
+};
+
+// Decided before any work starts, for every photo of the run at once: kept small (a
+// batch of 100,000 photos holds 100,000 of these; docs/PERFORMANCE.md, "Scale").
 struct PhotoPlan {
   InputFile input;
   std::vector<std::string> outputs;  // per ratio; "" writes nothing
   std::vector<bool> keep_existing;   // per ratio: exists and --skip-existing
   bool skip_all = false;             // every output exists: nothing to decode
-  SteeringSpec hint;                 // this photo's --hints row (empty: none)
-  std::string hint_where;            // "hints.csv line 4", for messages
-  std::string hint_error;            // the row could not be used: the photo fails with this
+  std::unique_ptr<PhotoHint> hint;   // this photo's --hints row, if it has one
 };
 
 // What became of one crop.

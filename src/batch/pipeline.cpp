@@ -88,13 +88,19 @@ class Pipeline {
     } else if (workers > 1) {
       spdlog::debug("{} inference workers, {} Torch thread(s) each", workers, torch_threads);
     }
-    order_.resize(plans_.size());
-    for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    // Photos whose outputs all exist never reach the decoding and inference threads: the
+    // writer reports them in their turn. A resume of 100,000 photos passed each through
+    // three hand-overs between threads, 5 s of wake-ups (docs/PERFORMANCE.md, "Scale").
+    order_.clear();
+    for (std::size_t i = 0; i < plans_.size(); ++i) {
+      if (!plans_[i].skip_all) order_.push_back(i);
+    }
+    const std::size_t tail_from = order_.size() - std::min(order_.size(), 4 * static_cast<std::size_t>(workers));
+    tail_start_ = tail_from < order_.size() ? order_[tail_from] : plans_.size();
     const std::size_t tail = workers > 1 ? take_the_tail_longest_first(workers) : 0;
     // A worker may finish this far ahead of the writer, which goes in input order;
     // further among the reordered last photos, whose order the writer cannot follow.
     reorder_limit_ = 2 * static_cast<std::size_t>(workers);
-    tail_start_ = plans_.size() - tail;
     tail_ = tail;
 
     std::vector<std::thread> decoders;
@@ -116,8 +122,8 @@ class Pipeline {
     changed_.notify_all();
     for (auto& decoder : decoders) decoder.join();
     writer.join();
-    summary_.interrupted = consumed_ < plans_.size();
-    summary_.not_processed = static_cast<int>(plans_.size() - consumed_);
+    summary_.interrupted = finished_ < plans_.size();
+    summary_.not_processed = static_cast<int>(plans_.size() - finished_);
   }
 
  private:
@@ -137,9 +143,7 @@ class Pipeline {
     if (tail < 2) return 0;
     std::vector<double> cost(plans_.size(), 0.0);
     const auto first = order_.end() - static_cast<std::ptrdiff_t>(tail);
-    for (auto it = first; it != order_.end(); ++it) {
-      if (!plans_[*it].skip_all) cost[*it] = elongation(plans_[*it].input.path);
-    }
+    for (auto it = first; it != order_.end(); ++it) cost[*it] = elongation(plans_[*it].input.path);
     std::stable_sort(first, order_.end(), [&](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
     return tail;
   }
@@ -149,6 +153,30 @@ class Pipeline {
         std::count_if(plans_.begin(), plans_.end(), [](const PhotoPlan& plan) { return !plan.skip_all; }));
   }
 
+  // Reports the photos from written_ on whose outputs all exist, up to the next photo
+  // that the workers have.
+  void finish_skipped() {
+    std::size_t next = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      next = written_;
+    }
+    std::size_t done = next;
+    for (; done < plans_.size() && plans_[done].skip_all; ++done) {
+      PhotoWork work;
+      work.plan = &plans_[done];
+      finish(work);
+      progress_.photo_done();
+      ++finished_;
+    }
+    if (done == next) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      written_ = done;
+    }
+    changed_.notify_all();
+  }
+
   // Decoding threads claim photos in order but never more than `ahead_` past the
   // next one a worker takes, so memory holds a fixed number of photos.
   void decode_loop() {
@@ -156,8 +184,8 @@ class Pipeline {
       std::size_t index;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [&] { return stop_decoding_ || claimed_ >= plans_.size() || claimed_ < consumed_ + ahead_; });
-        if (stop_decoding_ || claimed_ >= plans_.size()) return;
+        changed_.wait(lock, [&] { return stop_decoding_ || claimed_ >= order_.size() || claimed_ < consumed_ + ahead_; });
+        if (stop_decoding_ || claimed_ >= order_.size()) return;
         index = claimed_++;
       }
       PhotoWork work = decode(plans_[order_[index]]);
@@ -174,8 +202,8 @@ class Pipeline {
   // or on a cancel.
   std::optional<PhotoWork> take_decoded() {
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return cancelled() || consumed_ >= plans_.size() || decoded_.count(consumed_) > 0; });
-    if (cancelled() || consumed_ >= plans_.size()) return std::nullopt;
+    changed_.wait(lock, [&] { return cancelled() || consumed_ >= order_.size() || decoded_.count(consumed_) > 0; });
+    if (cancelled() || consumed_ >= order_.size()) return std::nullopt;
     auto node = decoded_.extract(consumed_++);
     lock.unlock();
     changed_.notify_all();
@@ -210,8 +238,8 @@ class Pipeline {
     PhotoWork work;
     work.plan = &plan;
     if (plan.skip_all) return work;
-    if (!plan.hint_error.empty()) {
-      work.error = plan.input.path + ": " + plan.hint_error;
+    if (plan.hint && !plan.hint->error.empty()) {
+      work.error = plan.input.path + ": " + plan.hint->error;
       return work;
     }
     const auto start = std::chrono::steady_clock::now();
@@ -254,6 +282,7 @@ class Pipeline {
 
   void write_loop() {
     for (;;) {
+      finish_skipped();
       PhotoWork work;
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -266,6 +295,7 @@ class Pipeline {
       finish(work);
       progress_.photo_done();
       alive();
+      ++finished_;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         ++written_;
@@ -365,7 +395,8 @@ class Pipeline {
   std::map<std::size_t, PhotoWork> analysed_;  // analysed, waiting for the writer
   std::size_t claimed_ = 0;   // photos a decoder has started
   std::size_t consumed_ = 0;  // photos a worker has taken
-  std::size_t written_ = 0;   // photos the writer has finished
+  std::size_t written_ = 0;   // input index of the next photo for the writer
+  std::size_t finished_ = 0;  // photos reported by the writer (its own: not guarded)
   bool stop_decoding_ = false;
   bool writer_may_stop_ = false;
 };

@@ -22,6 +22,10 @@ namespace {
 
 constexpr std::size_t kMaxListedProblems = 10;
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // Returns "" or the inputs named in an error: the first few paths given.
 std::string named_inputs(const InputSpec& spec) {
   std::string text;
@@ -74,9 +78,10 @@ void log_problems(const Items& items, Describe describe) {
 }
 
 // Plans every photo's outputs and refuses, before any work, names that collide,
-// land on an input, or exist without --overwrite/--skip-existing.
-std::vector<PhotoPlan> plan_photos(const RunParams& params, const InputList& list, bool folder) {
-  const auto outputs = plan_output_paths(list.files, params.crop.ratios, params.output, folder, params.name_template);
+// land on an input, or exist without --overwrite/--skip-existing. The paths move from
+// `list` into the plans, which a long run keeps (one copy of each path, not two).
+std::vector<PhotoPlan> plan_photos(const RunParams& params, InputList& list, bool folder) {
+  auto outputs = plan_output_paths(list.files, params.crop.ratios, params.output, folder, params.name_template);
   // Sharded, the names of every shard are checked: each task stops alike, before any
   // work, rather than two tasks writing one name and one of them skipping it.
   const auto& everyone = list.all_shards.empty() ? list.files : list.all_shards;
@@ -88,12 +93,13 @@ std::vector<PhotoPlan> plan_photos(const RunParams& params, const InputList& lis
     log_problems(conflicts, [](const NamingConflict& c) { return c.path + ": " + c.reason; });
     throw Error("", std::to_string(conflicts.size()) + " output name conflict(s); nothing was written");
   }
+  std::vector<InputFile>().swap(list.all_shards);
   std::vector<PhotoPlan> plans(list.files.size());
   std::vector<std::string> existing;
   for (std::size_t i = 0; i < plans.size(); ++i) {
     PhotoPlan& plan = plans[i];
-    plan.input = list.files[i];
-    plan.outputs = outputs[i];
+    plan.input = std::move(list.files[i]);
+    plan.outputs = std::move(outputs[i]);
     plan.keep_existing.assign(plan.outputs.size(), false);
     std::size_t kept = 0;
     for (std::size_t r = 0; r < plan.outputs.size(); ++r) {
@@ -108,6 +114,7 @@ std::vector<PhotoPlan> plan_photos(const RunParams& params, const InputList& lis
     }
     plan.skip_all = kept > 0 && kept == plan.outputs.size();
   }
+  std::vector<InputFile>().swap(list.files);
   if (!existing.empty() && !params.dry_run) {
     log_problems(existing, [](const std::string& path) { return path + ": output exists"; });
     throw Error("", std::to_string(existing.size()) +
@@ -157,7 +164,8 @@ std::string format_summary(const RunSummary& s) {
 
 RunSummary run_batch(const RunParams& params, SaliencyBackend& backend) {
   const auto start = std::chrono::steady_clock::now();
-  const InputList list = collect_inputs(params.input);
+  InputList list = collect_inputs(params.input);
+  spdlog::debug("found {} photos in {:.2f} s", list.total, seconds_since(start));
   RunSummary summary;
   summary.inputs = static_cast<int>(list.files.size());
   summary.skipped_hidden = list.skipped_hidden;
@@ -173,7 +181,9 @@ RunSummary run_batch(const RunParams& params, SaliencyBackend& backend) {
   if (folder && fs::exists(params.output) && !fs::is_directory(params.output)) {
     throw Error(params.output, "output is a file, but several crops need a folder");
   }
+  const auto planning = std::chrono::steady_clock::now();
   std::vector<PhotoPlan> plans = plan_photos(params, list, folder);
+  spdlog::debug("planned {} outputs in {:.2f} s", plans.size() * params.crop.ratios.size(), seconds_since(planning));
   if (!params.steer.hints_file.empty()) {
     summary.hint_errors = load_hints(params.steer.hints_file, plans, params.input.shard.count > 1);
   }

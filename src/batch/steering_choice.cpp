@@ -64,8 +64,8 @@ Steering from_file(const FileRegions& file, int w, int h) {
 Steering choose_steering(const PhotoPlan& plan, const SteerParams& params, const DecodedImage& image) {
   const int w = image.width(), h = image.height();
   const std::string& path = plan.input.path;
-  if (!plan.hint.empty()) {
-    Steering steering = from_spec(plan.hint, plan.hint_where, path, w, h);
+  if (plan.hint && !plan.hint->spec.empty()) {
+    Steering steering = from_spec(plan.hint->spec, plan.hint->where, path, w, h);
     steering.steered_by = "hints";
     return steering;
   }
