@@ -212,6 +212,8 @@ def shell_programs(project):
             if (word, path) in seen:
                 continue
             seen.add((word, path))
+            if word.isupper():
+                continue  # HEAD, GET: a git revision or a variable, not libwww-perl's programs
             where = shutil.which(word)
             if where and where.startswith(("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/")):
                 found.append((word, str(path.relative_to(project))))

@@ -89,3 +89,10 @@ command -v exiftool >/dev/null && exiftool -ver'''
     assert "sudo" in check_deps.unguarded_words(unguarded)
     # The else branch of a guard is where the program is missing: using it there is a use.
     assert "sudo" in check_deps.unguarded_words('if command -v sudo; then :; else sudo x; fi')
+
+
+def test_a_git_revision_is_no_program(monkeypatch):
+    # `commit=HEAD` in fresh_machine.sh once failed this check on a machine where lintian
+    # had pulled in libwww-perl, whose HEAD/GET/POST programs are on PATH.
+    pretend_installed(monkeypatch, "HEAD", "libwww-perl")
+    assert not [m for m in check_deps.check(REPO_ROOT, DEPS) if "HEAD" in m]
