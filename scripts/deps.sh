@@ -22,12 +22,12 @@ test_packages=(libgtest-dev googletest python3-pytest python3-pil chromium libim
 package_packages=(dpkg-dev help2man file man-db)
 
 if [[ "${1:-}" == "--ci" ]]; then
-  # Only what scripts/fresh_machine.sh needs on the CI host: it builds and tests in
+  # Only what scripts/ci/fresh_machine.sh needs on the CI host: it builds and tests in
   # fresh Debian roots, each of which runs this script itself.
   packages=(debootstrap git)
 else
   # What differs: libFuzzer and the sanitizer runtimes of each release's default clang
-  # (scripts/fuzz.sh and the fuzz_smoke test; not pulled in without recommends).
+  # (scripts/ci/fuzz.sh and the fuzz_smoke test; not pulled in without recommends).
   case "$release" in
     debian:bookworm:* | debian::12)
       test_packages+=(libclang-rt-14-dev) ;;

@@ -35,7 +35,7 @@ std::string resolve_window_model_path(const std::string& requested) {
 
 WindowModel load_window_model(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw Error(path, "cannot open window model (made by scripts/fit_window_model.py)");
+  if (!in) throw Error(path, "cannot open window model (made by scripts/quality/fit_window_model.py)");
   try {
     const nlohmann::json doc = nlohmann::json::parse(in);
     WindowModel model = make_window_model(doc.at("features").get<std::vector<std::string>>(),

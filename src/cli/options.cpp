@@ -158,9 +158,9 @@ void add_options(CLI::App& app, Options& o) {
                  "Write FOLDER/index.html: every photo's strip and confidence, least confident first");
   app.add_flag("-v,--verbose", o.verbosity, "More log lines on stderr (-vv for all)");
   app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr: no progress line, no summary");
-  // Hidden (empty group): used by scripts/bench_batch.py to time the bare model forward.
+  // Hidden (empty group): used by scripts/bench/bench_batch.py to time the bare model forward.
   app.add_option("--bench-forward", o.bench_forward, "Time N bare forwards per input photo")->group("");
-  // Hidden: used by scripts/fit_window_model.py to fit on exactly the maps the search sees.
+  // Hidden: used by scripts/quality/fit_window_model.py to fit on exactly the maps the search sees.
   app.add_option("--dump-maps", o.dump_maps_dir, "With --requests, write each photo's maps to DIR")
       ->check(CLI::ExistingDirectory)
       ->group("");

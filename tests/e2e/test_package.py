@@ -1,6 +1,6 @@
 """The Debian packages scripts/package.sh makes from this build: what a user gets
 with `apt-get install ./smartcrop_*.deb` (files, dependencies, man page, licence).
-Installing them on a fresh machine is scripts/check_packages.sh's job (CI)."""
+Installing them on a fresh machine is scripts/ci/check_packages.sh's job (CI)."""
 import gzip
 import os
 import re

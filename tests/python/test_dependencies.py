@@ -37,12 +37,12 @@ def test_a_program_whose_package_is_dropped_is_named_with_its_package(tmp_path):
 def test_a_program_a_script_runs_is_checked_too(tmp_path):
     misses = check_deps.check(REPO_ROOT, without(tmp_path, "clang"))
     # clang++ is in clang-14 on Debian 12, clang-19 on Debian 13.
-    assert any(m.startswith("program clang++ (used in scripts/fuzz.sh)") and re.search(r"\bclang-\d+\b", m)
+    assert any(m.startswith("program clang++ (used in scripts/ci/fuzz.sh)") and re.search(r"\bclang-\d+\b", m)
                for m in misses), misses
 
 
 def test_the_command_exits_non_zero_and_prints_the_miss(run_script, tmp_path):
-    done = run_script("check_deps.py", "--deps", without(tmp_path, "python3-pytest"), REPO_ROOT, timeout=900)
+    done = run_script("ci/check_deps.py", "--deps", without(tmp_path, "python3-pytest"), REPO_ROOT, timeout=900)
     assert done.returncode == 1
     assert "module pytest " in done.stdout and "python3-pytest" in done.stdout, done.stdout
 

@@ -9,12 +9,12 @@ Essential or apt, or pulled in by those packages' Depends). Each module's file i
 ...])`, `shutil.which("chromium")`, "/usr/bin/..." paths); names tried in a loop are
 alternatives, one of which must be installed that way. Shell scripts under scripts/ and
 tests/ and the tests' CMake files are read too: every word in them that names a
-program on PATH owned by a Debian package (`clang++` in scripts/fuzz.sh) must come
+program on PATH owned by a Debian package (`clang++` in scripts/ci/fuzz.sh) must come
 from an installed-that-way package, unless every use of it is guarded by the script:
 inside `if command -v NAME ...; then ... fi` (or `elif`, `type -P`, `hash`), or after
 `command -v NAME ... &&` on the same line, so that the script works without it.
 
-  /usr/bin/python3 scripts/check_deps.py [--deps FILE] [PROJECT_DIR]
+  /usr/bin/python3 scripts/ci/check_deps.py [--deps FILE] [PROJECT_DIR]
 
 Prints one line per miss, naming the module or program, where it is used and the
 package to add; exits 1 if there is any. Run it with the Python the tests use.
@@ -136,7 +136,10 @@ SHELL_WORD = re.compile(r"(?<![\w$/.-])[A-Za-z][\w.+-]*")
 
 
 def shell_files(project):
-    yield from sorted((project / "scripts").glob("*.sh"))
+    # The user's commands and the development tools; not scripts/gpu/, which runs on machines
+    # of its own (a CUDA build root, a GPU host), not on what deps.sh sets up.
+    for folder in ("", "ci", "bench", "quality"):
+        yield from sorted((project / "scripts" / folder).glob("*.sh"))
     for pattern in ("*.sh", "*.cmake", "CMakeLists.txt"):
         yield from sorted((project / "tests").rglob(pattern))
 
@@ -272,7 +275,7 @@ def check(project, deps_sh):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("project", nargs="?", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument("project", nargs="?", default=str(Path(__file__).resolve().parents[2]))
     parser.add_argument("--deps", help="the deps.sh to read (default: PROJECT/scripts/deps.sh)")
     args = parser.parse_args()
     project = Path(args.project).resolve()

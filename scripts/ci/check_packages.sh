@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs smartcrop's Debian packages on a fresh Debian machine and uses them as a
 # user would; then removes them and checks that nothing of them is left.
-#   scripts/check_packages.sh DEB_DIR [MODEL]
+#   scripts/ci/check_packages.sh DEB_DIR [MODEL]
 # DEB_DIR holds smartcrop_*.deb and smartcrop-dino_*.deb (scripts/package.sh) and, unless
 # MODEL names one, a TorchScript model *.pt (random weights do: build/test-models/
 # tiny_random.pt, or scripts/export_model.py --arch tiny --random-init).
