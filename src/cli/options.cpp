@@ -85,7 +85,8 @@ void add_options(CLI::App& app, Options& o) {
                  "overrides --focus/--keep for its photos");
   add_choice<RegionsMode>(app, "--regions", o.regions, {{"auto", RegionsMode::Auto}, {"ignore", RegionsMode::Ignore}},
                    "Face/pet/focus regions stored in the file (XMP, sidecar): auto steers by them, ignore does not");
-  app.add_option("--model", o.model, "TorchScript model (default: $SMARTCROP_MODEL or models/dino_vits16.pt)");
+  app.add_option("--model", o.model, "TorchScript model (default: $SMARTCROP_MODEL, else dino_vits16.pt in the per-user, then the system "
+                 "model folder; -v lists where)");
   add_choice<BackendKind>(app, "--backend", o.backend,
                           {{"auto", BackendKind::Auto}, {"dino", BackendKind::Dino}, {"saliency", BackendKind::Saliency}, {"center", BackendKind::Center}},
                           "Saliency: auto (DINO if a model is found), dino, saliency, center");
