@@ -18,8 +18,8 @@ packages=(build-essential cmake pkg-config
   libjpeg-dev libpng-dev libwebp-dev
   libopenblas0-openmp python3-torch python3-numpy python3-opencv)
 test_packages=(libgtest-dev googletest python3-pytest python3-pil chromium libimage-exiftool-perl clang)
-# scripts/package.sh and its test: dpkg-shlibdeps, the man page, CPack's ELF check, man.
-package_packages=(dpkg-dev help2man file man-db)
+# scripts/package.sh and its test: dpkg-shlibdeps, the man page, CPack's ELF check, man, lintian.
+package_packages=(dpkg-dev help2man file man-db lintian)
 
 if [[ "${1:-}" == "--ci" ]]; then
   # Only what scripts/ci/fresh_machine.sh needs on the CI host: it builds and tests in
