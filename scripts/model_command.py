@@ -57,12 +57,12 @@ class CommandError(Exception):
 
 
 def version():
-    """The package's version (smartcrop_version.py, installed beside this file), or the
-    source tree's (its CMakeLists.txt)."""
+    """The package's version (the file VERSION, installed beside this one), or the source
+    tree's (its CMakeLists.txt)."""
     try:
-        from smartcrop_version import VERSION
-        return VERSION
-    except ImportError:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "VERSION"), encoding="utf-8") as f:
+            return f.read().strip()
+    except OSError:
         tree = model_lookup.source_tree()
         if tree:
             with open(os.path.join(tree, "CMakeLists.txt"), encoding="utf-8") as f:
