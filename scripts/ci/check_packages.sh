@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs smartcrop's Debian packages on a fresh Debian machine and uses them as a
 # user would; then removes them and checks that nothing of them is left.
-#   scripts/ci/check_packages.sh DEB_DIR [MODEL]
-# DEB_DIR holds smartcrop_*.deb and smartcrop-dino_*.deb (scripts/package.sh) and, unless
-# MODEL names one, a TorchScript model *.pt (random weights do: build/test-models/
-# tiny_random.pt, or scripts/export_model.py --arch tiny --random-init).
+#   scripts/ci/check_packages.sh DEB_DIR [BUILD_SOURCE_DIR]
+# DEB_DIR holds smartcrop_*.deb and smartcrop-dino_*.deb (scripts/package.sh). The DINO
+# model comes the way a user gets it: `smartcrop-model fetch` from an HTTP server started
+# here (Python's http.server on 127.0.0.1) serving a checkpoint with DINO's parameter names
+# and random weights. BUILD_SOURCE_DIR: the path the packages were built from, where a
+# model is put (DEB_DIR/*.pt, or any file) to show that the installed engine never looks
+# there.
 # Run as root in a throwaway root (it installs and purges packages): CI runs it in a
 # fresh `debootstrap --variant=minbase bookworm` root. Needs only what minbase has.
 # Prints one line per step with its time; exits 1 at the first step that fails.
@@ -15,17 +18,20 @@ started=$(date +%s)
 step() { printf '[%4ss] %s\n' "$(($(date +%s) - started))" "$*"; }
 fail() { echo "check_packages: FAILED: $*" >&2; exit 1; }
 
-debs=$(realpath "${1:?usage: check_packages.sh DEB_DIR [MODEL]}")
+debs=$(realpath "${1:?usage: check_packages.sh DEB_DIR [BUILD_SOURCE_DIR]}")
+build_source=${2:-}
 shopt -s nullglob
-main_deb=("$debs"/smartcrop_*.deb) dino_deb=("$debs"/smartcrop-dino_*.deb) model=("$debs"/*.pt)
+main_deb=("$debs"/smartcrop_*.deb) dino_deb=("$debs"/smartcrop-dino_*.deb) decoy=("$debs"/*.pt)
 ((${#main_deb[@]} == 1 && ${#dino_deb[@]} == 1)) || fail "$debs needs one smartcrop_*.deb and one smartcrop-dino_*.deb"
-((${#model[@]} >= 1 || $# > 1)) || fail "$debs has no TorchScript model (*.pt) and none was named"
-main_deb=${main_deb[0]} dino_deb=${dino_deb[0]} model=$(realpath "${2:-${model[0]}}")
+main_deb=${main_deb[0]} dino_deb=${dino_deb[0]}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+server=""
+trap '[[ -n $server ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 # Every path under the places a package writes, for the before/after comparison.
 snapshot() { find /usr /etc /var/lib/dpkg/info -xdev 2>/dev/null | sort; }
 packages() { dpkg-query -W -f '${Package}\n' | sort; }
+user_model=$HOME/.local/share/smartcrop/models/dino_vits16.pt
+system_model=/var/lib/smartcrop/models/dino_vits16.pt
 
 step "apt-get update; man-db, as a user who reads man pages has it"
 apt-get update -q >/dev/null
@@ -52,11 +58,20 @@ awk 'BEGIN { w = 640; h = 480; print "P3"; print w, h; print 255
     else print 100 + (x * 7 + y * 13) % 5, 110, 90 } }' >photo.ppm
 smartcrop photo.ppm --ratio 4:3 -o photo.jpg
 [[ $(od -An -tx1 -N3 photo.jpg | tr -d ' ') == ffd8ff ]] || fail "photo.jpg is not a JPEG"
+if [[ -n $build_source ]]; then
+  # A model where the build's source tree keeps one: a build tree would load it, the package must not.
+  mkdir -p "$build_source/models"
+  if ((${#decoy[@]})); then cp "${decoy[0]}" "$build_source/models/dino_vits16.pt"; else echo model >"$build_source/models/dino_vits16.pt"; fi
+  echo "  a model at the build's path: $build_source/models/dino_vits16.pt"
+fi
 smartcrop photo.jpg --ratio 16:9 -o out.jpg --json >out.json 2>err.txt
 cat err.txt
 cut -c1-300 out.json
-# Without a model it says where a model would be: where the package looks, not the build's tree.
-grep -q 'no DINO model at /usr/share/smartcrop/models/dino_vits16.pt' err.txt || fail "the warning does not name /usr/share/smartcrop/models/dino_vits16.pt"
+# Without a model it says where it looked (the user's and the system folder, not the build's
+# tree) and what brings DINO: the package smartcrop-dino, not to be installed yet.
+grep -q "^warning: no DINO model found (looked for $user_model and $system_model); the DINO backend and its model command smartcrop-model come with the package smartcrop-dino; using the built-in saliency" err.txt \
+  || fail "the no-model warning does not name the two folders and smartcrop-dino"
+! grep -q -e export_model -e "${build_source:-/nonexistent}" err.txt || fail "the installed engine names the build's tree"
 [[ $(od -An -tx1 -N3 out.jpg | tr -d ' ') == ffd8ff ]] || fail "out.jpg is not a JPEG"
 read -r x y w h < <(sed -n 's/.*"box":\[\([0-9]*\),\([0-9]*\),\([0-9]*\),\([0-9]*\)\].*/\1 \2 \3 \4/p' out.json)
 echo "crop box: x=$x y=$y ${w}x$h"
@@ -65,23 +80,72 @@ echo "crop box: x=$x y=$y ${w}x$h"
 grep -q '"backend":"saliency"' out.json || fail "not cropped with the built-in saliency backend"
 
 step "man smartcrop"
-man -P cat smartcrop >man.txt 2>/dev/null || fail "man smartcrop"
-head -n 8 man.txt
+MANWIDTH=80 man -P cat smartcrop >man.txt 2>/dev/null || fail "man smartcrop"
+sed -n '/^DESCRIPTION/,/Positionals/p' man.txt
 grep -q -- '--ratio' man.txt || fail "the man page does not describe --ratio"
+grep -qx ' *smartcrop photos/\*.jpg --ratio 16:9 --ratio 1:1 -o thumbs/' man.txt || fail "man smartcrop runs the examples together"
 
 step "apt-get install $dino_deb"
 apt-get install -y -q "$dino_deb" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "install smartcrop-dino"; }
 grep -E '^[0-9]+ upgraded' "$work/install.log" || true
 if ldd /usr/libexec/smartcrop/libsmartcrop_dino.so | grep 'not found'; then fail "libsmartcrop_dino.so: libraries not installed"; fi
 
-step "smartcrop photo.jpg --backend dino --model $(basename "$model")"
-smartcrop photo.jpg --ratio 1:1 --backend dino --model "$model" -o dino.jpg --json >dino.json 2>dino.err
+step "smartcrop -v: where it looks for a model"
+{ smartcrop -v 2>&1 || true; } | grep -E '^info: (DINO model lookup|  [0-9]\.)' | tee lookup.txt
+[[ $(grep -c '^info:   [0-9]\.' lookup.txt) == 4 ]] || fail "smartcrop -v does not list the four places"
+! grep -q "source tree" lookup.txt || fail "the installed engine looks in a source tree"
+
+# A checkpoint as the DINO authors publish it (a state dict with their names), random weights:
+# made with the network the package installed.
+step "a local HTTP server with a checkpoint: python3 -m http.server on 127.0.0.1"
+mkdir -p served
+python3 -B -c 'import sys; sys.path.insert(0, "/usr/share/smartcrop/python")
+import torch, dino_vit
+torch.manual_seed(0)
+torch.save(dino_vit.build_vit("vit_small", dino_init=False).state_dict(), "served/dino_deitsmall16_pretrain.pth")'
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd served && exec python3 -m http.server --bind 127.0.0.1 "$port" >/dev/null 2>&1) &
+server=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+url=http://127.0.0.1:$port/dino_deitsmall16_pretrain.pth
+ls -l served
+
+step "smartcrop-model fetch --url $url"
+smartcrop-model fetch --url "$url" | tee receipt.txt
+[[ -f $user_model ]] || fail "no model at $user_model"
+grep -qx "sha256: $(sha256sum served/*.pth | cut -d' ' -f1)" receipt.txt || fail "the receipt's SHA-256 is not the checkpoint's"
+
+step "smartcrop photo.jpg --ratio 16:9 -o out.jpg (no other flag)"
+smartcrop photo.jpg --ratio 16:9 -o dino.jpg --json >dino.json 2>dino.err
 cat dino.err
 cut -c1-300 dino.json
+grep -q '"backend":"dino"' dino.json || fail "not cropped with the dino backend"
 # smartcrop-dino Recommends the OpenMP OpenBLAS: on the reference BLAS LibTorch is ~20x slower.
 ! grep -q 'reference BLAS' dino.err || fail "LibTorch runs on the reference BLAS after apt-get install"
-grep -q '"backend":"dino"' dino.json || fail "not cropped with the dino backend"
 [[ $(od -An -tx1 -N3 dino.jpg | tr -d ' ') == ffd8ff ]] || fail "dino.jpg is not a JPEG"
+{ smartcrop -v 2>&1 || true; } | grep -E '^info:   [0-9]\.'
+
+step "smartcrop-model info"
+smartcrop-model info | tee info.txt
+grep -q "weights: the checkpoint $url, sha256 " info.txt || fail "info does not say where the weights came from"
+
+step "smartcrop-model fetch --system: refused for a user, done by root"
+if setpriv --reuid=nobody --regid=nogroup --clear-groups smartcrop-model fetch --system --url "$url" 2>denied.txt; then
+  fail "a user could write the system folder"
+fi
+cat denied.txt
+grep -q 'needs root: sudo smartcrop-model fetch --system' denied.txt || fail "the refusal does not say it needs root"
+smartcrop-model fetch --system --url "$url" >/dev/null
+[[ $(stat -c %a "$system_model") == 644 && $(stat -c %a "$(dirname "$system_model")") == 755 ]] || fail "the system model is not readable by every user"
+install -m 644 photo.jpg /tmp/photo-for-nobody.jpg
+setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/nonexistent \
+  smartcrop /tmp/photo-for-nobody.jpg -r 1:1 --json -o /tmp/nobody.jpg >nobody.json
+grep -q '"backend":"dino"' nobody.json || fail "another user does not get the system model"
+
+step "man smartcrop-model"
+MANWIDTH=80 man -P cat smartcrop-model >man-model.txt 2>/dev/null || fail "man smartcrop-model"
+head -n 12 man-model.txt
+grep -q -- '--system' man-model.txt || fail "man smartcrop-model does not describe --system"
 
 step "apt-get remove --purge smartcrop-dino smartcrop; apt-get autoremove --purge"
 ours=$(dpkg -L smartcrop smartcrop-dino | sort -u)
@@ -91,6 +155,9 @@ grep -E '^[0-9]+ upgraded' "$work/autoremove.log" || true
 snapshot >"$work/after"
 left=$(grep -i smartcrop "$work/after" || true)
 [[ -z "$left" ]] || fail "left behind: $left"
+# The models are the user's and the administrator's, not the packages': they stay.
+[[ -f $user_model && -f $system_model ]] || fail "purging removed a model it does not own"
+echo "  kept: $user_model, $system_model"
 for path in $ours; do
   [[ -d $path && ! -L $path ]] && continue  # shared folders (/usr/bin) stay
   [[ ! -e $path ]] || fail "left behind: $path"
