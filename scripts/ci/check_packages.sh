@@ -41,7 +41,7 @@ packages >"$work/packages-before"
 
 step "apt-get install $main_deb"
 apt-get install -y -q "$main_deb" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "install smartcrop"; }
-grep -E '^[0-9]+ upgraded' "$work/install.log" || true
+grep -E '^([0-9]+ upgraded|Need to get|After this operation)' "$work/install.log" || true
 for elf in /usr/libexec/smartcrop/smartcrop-engine /usr/libexec/smartcrop/libsmartcrop_imgcodecs.so; do
   if ldd "$elf" | grep 'not found'; then fail "$elf: libraries not installed"; fi
 done
@@ -87,7 +87,7 @@ grep -qx ' *smartcrop photos/\*.jpg --ratio 16:9 --ratio 1:1 -o thumbs/' man.txt
 
 step "apt-get install $dino_deb"
 apt-get install -y -q "$dino_deb" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "install smartcrop-dino"; }
-grep -E '^[0-9]+ upgraded' "$work/install.log" || true
+grep -E '^([0-9]+ upgraded|Need to get|After this operation)' "$work/install.log" || true
 if ldd /usr/libexec/smartcrop/libsmartcrop_dino.so | grep 'not found'; then fail "libsmartcrop_dino.so: libraries not installed"; fi
 
 step "smartcrop -v: where it looks for a model"
