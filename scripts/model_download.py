@@ -43,8 +43,8 @@ class Progress:
     def update(self, done):
         self.done = done
         now = time.monotonic()
-        if not self.active or now - self.last < 0.2:
-            return
+        if not self.active or (now - self.last < 0.2 and done != self.total):
+            return  # at most five redraws a second, and the last one
         self.last = now
         rate = done / max(now - self.start, 1e-6) / 1e6
         share = f"{100 * done // self.total:3d}% {done / 1e6:.1f} of {self.total / 1e6:.1f} MB" if self.total \

@@ -6,6 +6,8 @@ and leaves a model that was there before byte for byte as it was."""
 import hashlib
 import http.server
 import os
+import pty
+import re
 import shutil
 import socket
 import subprocess
@@ -249,3 +251,83 @@ def test_system_wide_needs_root_and_says_so(server, tmp_path):
     assert done.stderr.rstrip().endswith("permission denied; --system writes for every user and needs root: "
                                          "sudo smartcrop-model fetch --system"), done.stderr
     assert "downloading" not in done.stderr
+
+
+def test_export_installs_a_copied_checkpoint_and_info_describes_it(checkpoints, tmp_path):
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("SMARTCROP_MODEL", None)
+    copied = tmp_path / "dino_deitsmall16_pretrain.pth"
+    shutil.copyfile(checkpoints["vit_small"], copied)
+    done = subprocess.run([PYTHON, str(COMMAND), "export", "--checkpoint", str(copied)], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    model = model_dir(tmp_path) / "dino_vits16.pt"
+    digest = hashlib.sha256(copied.read_bytes()).hexdigest()
+    assert done.stdout == f"model: {model}\ncheckpoint: {copied}\nsha256: {digest}\n"
+    info = subprocess.run([PYTHON, str(COMMAND), "info", str(model)], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert info.returncode == 0, info.stderr
+    assert f"  weights: the file dino_deitsmall16_pretrain.pth (the official DINO checkpoint's name), " \
+           f"sha256 {digest}" in info.stdout
+    assert "  architecture: vit_small (12 blocks, 6 heads, width 384, 16 px patches)" in info.stdout
+    assert re.search(r"^  written by torch [\d.]+\S*; needs LibTorch >= 1\.13$", info.stdout, re.M), info.stdout
+
+
+@pytest.fixture
+def no_torch(tmp_path):
+    """A PYTHONPATH on which `import torch` fails, as on a machine without python3-torch."""
+    fake = tmp_path / "no-torch"
+    (fake / "torch").mkdir(parents=True)
+    (fake / "torch" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n")
+    return fake
+
+
+def test_info_needs_no_torch_and_fetch_says_what_to_install(no_torch, server, tmp_path):
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), PYTHONPATH=str(no_torch), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("SMARTCROP_MODEL", None)
+    info = subprocess.run([PYTHON, str(COMMAND), "info"], capture_output=True, text=True, env=env, timeout=60)
+    assert info.returncode == 1 and "smartcrop finds no DINO model" in info.stdout and not info.stderr
+    done = subprocess.run([PYTHON, str(COMMAND), "fetch", "--url", f"{server}/good.pth"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == ("error: exporting a model needs PyTorch for Python: apt-get install python3-torch "
+                           "(smartcrop-dino recommends it)\n")
+    assert not model_dir(tmp_path).exists() or list(model_dir(tmp_path).iterdir()) == []
+
+
+def test_a_terminal_gets_a_progress_bar(server, tmp_path):
+    main, terminal = pty.openpty()
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), PYTHONDONTWRITEBYTECODE="1")
+    try:
+        done = subprocess.run([PYTHON, str(COMMAND), "fetch", "--url", f"{server}/good.pth"], stdout=subprocess.PIPE,
+                              stderr=terminal, env=env, timeout=300)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert done.returncode == 0
+    assert re.search(rb"\r  100% (86\.\d) of \1 MB, [\d.]+ MB/s", shown), shown[-500:]
+    assert b"downloaded 86." in shown
+
+
+def test_sigterm_during_a_download_leaves_nothing(server, tmp_path):
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), PYTHONDONTWRITEBYTECODE="1")
+    process = subprocess.Popen([PYTHON, str(COMMAND), "fetch", "--url", f"{server}/stall.pth", "--timeout", "60"],
+                               stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    while not list(model_dir(tmp_path).glob(".checkpoint-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the download has begun once its temporary file exists
+    process.terminate()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.rstrip().endswith("error: interrupted; nothing was changed")
+    assert list(model_dir(tmp_path).iterdir()) == []
