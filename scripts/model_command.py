@@ -206,18 +206,8 @@ def export(args):
     if not os.path.isfile(args.checkpoint):
         raise CommandError(f"{args.checkpoint}: checkpoint file not found")
     folder = model_folder(args.system, "export")
-    load_exporter()
-    sha256 = sha256_of(args.checkpoint)
+    sha256 = load_exporter().sha256_of(args.checkpoint)
     install(folder, args.arch, args.checkpoint, None, sha256, started)
-
-
-def sha256_of(path):
-    import hashlib
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def info(args):
