@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 CHUNK = 1 << 16
@@ -63,9 +64,9 @@ def describe(error, timeout):
     if isinstance(error, urllib.error.HTTPError):
         return f"HTTP {error.code} {error.reason}"
     if isinstance(error, urllib.error.URLError):
-        error = error.reason if isinstance(error.reason, BaseException) else error
-        if isinstance(error, str):
-            return error
+        if not isinstance(error.reason, BaseException):
+            return str(error.reason)
+        error = error.reason
     if isinstance(error, (socket.timeout, TimeoutError)):
         return f"no answer for {timeout:g} s (timed out)"
     if isinstance(error, ConnectionRefusedError):
@@ -132,6 +133,8 @@ def download(url, folder, timeout=30, tries=2, progress_stream=sys.stderr):
     The caller removes the file. Raises DownloadError naming the URL and the reason (after
     `tries` attempts where another might help), or OSError when `folder` cannot hold a
     file at all (permissions), before any network traffic."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https", "file"):
+        raise DownloadError(f"{url}: not an http, https or file URL")
     fd, path = tempfile.mkstemp(dir=folder, prefix=".checkpoint-", suffix=".download")
     try:
         for attempt in range(1, tries + 1):
