@@ -152,6 +152,7 @@ std::string auto_backend_plan(const ModelLocation& model) {
            (found ? "this build has no DINO support" : "there is no such file");
   }
   if (found) return "the built-in saliency: this build has no DINO support, so the model " + where + " is unused";
+  if (!build_has_dino()) return "the built-in saliency: this build has no DINO support (-DSMARTCROP_WITH_DINO=OFF)";
   return "the built-in saliency: no DINO model found (" + get_a_model() + "; -v lists where it looks)";
 }
 
