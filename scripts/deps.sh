@@ -22,7 +22,7 @@ test_packages=(libgtest-dev googletest python3-pytest python3-pil chromium libim
 package_packages=(dpkg-dev help2man file man-db lintian)
 
 if [[ "${1:-}" == "--ci" ]]; then
-  # Only what scripts/ci/fresh_machine.sh needs on the CI host: it builds and tests in
+  # Only what scripts/fresh_machine.sh needs on the CI host: it builds and tests in
   # fresh Debian roots, each of which runs this script itself.
   packages=(debootstrap git)
 else

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the DINO plugin against Debian 13's CUDA LibTorch (libtorch-cuda-dev 2.6, in contrib)
-# in a fresh Debian 13 root (scripts/ci/fresh_machine.sh), and copies the plugin and the build log
+# in a fresh Debian 13 root (scripts/fresh_machine.sh), and copies the plugin and the build log
 # out to OUT_DIR (default build-cuda-trixie/). Needs root, network to deb.debian.org, ~10 GB of
 # disk and a few GB of downloads (apt resolves libtorch-cuda-dev to ~237 packages: the CUDA 12.4
 # libraries, NCCL, ...). No GPU is needed to build.
@@ -23,6 +23,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$root/build-cuda-trixie}
 mkdir -p "$out"
-exec "$root/scripts/ci/fresh_machine.sh" --components "main contrib non-free" \
+exec "$root/scripts/fresh_machine.sh" --components "main contrib non-free" \
   --copy-out "build-cuda/libsmartcrop_dino.so:$out" --copy-out "build-cuda/cuda-build.log:$out" \
   trixie -- bash scripts/gpu/cuda_root_build.sh

@@ -4,7 +4,7 @@
 # as root through chroot. A clone on a development machine is not a fresh machine: it
 # still has every package installed by hand, and that has hidden missing install steps.
 #
-#   scripts/ci/fresh_machine.sh [options] SUITE -- COMMAND...
+#   scripts/fresh_machine.sh [options] SUITE -- COMMAND...
 #
 #   SUITE                 bookworm (Debian 12) or trixie (Debian 13)
 #   --commit REV          the commit to clone (default HEAD of this repository)
@@ -29,7 +29,7 @@ set -euo pipefail
 usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "fresh_machine: $*" >&2; exit 2; }
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+repo=$(cd "$(dirname "$0")/.." && pwd)
 commit=HEAD install="" components="main" keep=0
 copy_in=() copy_out=()
 while (($#)); do
