@@ -1,7 +1,7 @@
 #!/bin/bash
 # One call on a lent GPU machine (torch with CUDA from pip, g++, no Debian packages of ours):
 # builds the DINO plugin against that torch's LibTorch, checks GPU against CPU attention (fp32,
-# boxes equal), and runs scripts/bench_gpu.py. Needs .gpu/pkg.tar.xz from
+# boxes equal), and runs scripts/bench/bench_gpu.py. Needs .gpu/pkg.tar.xz from
 #   bash scripts/gpu/make_device_pkg.sh build .gpu/pkg.tar.xz     (on Debian 12, after a build)
 # and is run from the repository root by the device tool with carry [".gpu"]:
 #   bash scripts/gpu/device_run.sh            (PHOTOS=5000 BATCHES=1,32,64,128 by default)
@@ -53,12 +53,12 @@ if [ -z "${SKIP_GPU:-}" ]; then
   step "bf16 weights on the GPU against fp32 on the CPU: boxes"
   $E "$W/few" --backend dino --model "$W/m.pt" --device cuda --ratio 16:9,1:1 --json 2>/dev/null | $PY -c "import sys,json;print([c['box'] for r in map(json.loads,sys.stdin) for c in r['crops']][:6])"
   step "bench_gpu.py: $PHOTOS photos, batches $BATCHES"
-  $PY scripts/bench_gpu.py --bin "$E" --model "$W/m.pt" --photos "$PHOTOS" --batch-sizes "$BATCHES" --work "$W/bench"
+  $PY scripts/bench/bench_gpu.py --bin "$E" --model "$W/m.pt" --photos "$PHOTOS" --batch-sizes "$BATCHES" --work "$W/bench"
   step "bench_gpu.py with the plain (no SDPA) file, batch 64"
-  $PY scripts/bench_gpu.py --bin "$E" --model "$W/plain.pt" --photos "$PHOTOS" --batch-sizes 64 --work "$W/bench"
+  $PY scripts/bench/bench_gpu.py --bin "$E" --model "$W/plain.pt" --photos "$PHOTOS" --batch-sizes 64 --work "$W/bench"
 else
   step "CPU check of the same steps (SKIP_GPU)"
   $PY scripts/compare_devices.py "$E" "$W/m.pt" "$W/few" "$W/cmp1" --devices cpu,cpu --batch-size 4
-  $PY scripts/bench_gpu.py --bin "$E" --model "$W/m.pt" --photos 16 --forward-photos 8 --batch-sizes 1,4 --work "$W/bench"
+  $PY scripts/bench/bench_gpu.py --bin "$E" --model "$W/m.pt" --photos 16 --forward-photos 8 --batch-sizes 1,4 --work "$W/bench"
 fi
 step done

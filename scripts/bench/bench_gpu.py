@@ -12,7 +12,7 @@ With the GPU's name (nvidia-smi), the CPU and its count, the load average, and t
 use at peak (nvidia-smi, sampled every 0.1 s; the process's peak RSS where there is no GPU).
 Runs on the CPU too (small counts), and says so.
 
-  /usr/bin/python3 scripts/bench_gpu.py --bin build/smartcrop --model M.pt --photos 5000 --batch-sizes 1,32,64
+  /usr/bin/python3 scripts/bench/bench_gpu.py --bin build/smartcrop --model M.pt --photos 5000 --batch-sizes 1,32,64
 """
 import argparse
 import json
