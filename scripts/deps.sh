@@ -17,7 +17,8 @@ packages=(build-essential cmake pkg-config
   libtorch-dev libopencv-dev opencv-data libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libexiv2-dev
   libjpeg-dev libpng-dev libwebp-dev
   libopenblas0-openmp python3-torch python3-numpy python3-opencv)
-test_packages=(libgtest-dev googletest python3-pytest python3-pil chromium libimage-exiftool-perl clang)
+test_packages=(libgtest-dev googletest python3-pytest python3-pil chromium libimage-exiftool-perl clang
+  parallel)  # docs/BATCH.md's GNU parallel recipe (tests/e2e/test_schedulers.py)
 # scripts/package.sh and its test: dpkg-shlibdeps, the man page, CPack's ELF check, man, lintian.
 package_packages=(dpkg-dev help2man file man-db lintian)
 

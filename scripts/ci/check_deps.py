@@ -86,8 +86,10 @@ def package_of(path):
     candidates = [real, path] + [p[len("/usr"):] for p in (real, path) if p.startswith("/usr/")]
     for candidate in dict.fromkeys(candidates):
         done = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
-        if done.returncode == 0:
-            return done.stdout.split(":")[0].strip()
+        # A diverted file has "diversion by PKG from: ..." lines before its owner's.
+        owners = [line for line in done.stdout.splitlines() if not line.startswith("diversion by ")]
+        if done.returncode == 0 and owners:
+            return owners[0].split(":")[0].strip()
     return None
 
 
@@ -144,8 +146,9 @@ SHELL_WORD = re.compile(r"(?<![\w$/.-])[A-Za-z][\w.+-]*")
 
 
 def shell_files(project):
-    # The user's commands and the development tools; not scripts/gpu/, which runs on machines
-    # of its own (a CUDA build root, a GPU host), not on what deps.sh sets up.
+    # The user's commands and the development tools; not scripts/gpu/ and scripts/cluster/,
+    # which run on machines of their own (a CUDA build root, a GPU host; a root where
+    # scripts/cluster/check_schedulers.sh installs Slurm and munge), not on what deps.sh sets up.
     for folder in ("", "ci", "bench", "quality"):
         yield from sorted((project / "scripts" / folder).glob("*.sh"))
     for pattern in ("*.sh", "*.cmake", "CMakeLists.txt"):

@@ -1,6 +1,6 @@
 """The scale-out recipes of docs/BATCH.md ("Spreading a job over machines"), taken from
 the document itself and run as a user would: a Slurm job array on a real single-node
-cluster (scripts/slurm_cluster.sh: Debian's slurm-wlm and munge), GNU parallel, and the
+cluster (scripts/cluster/slurm_cluster.sh: Debian's slurm-wlm and munge), GNU parallel, and the
 command of the Kubernetes indexed Job for every index.
 
 Every run is checked alike: each photo's crops exist once and decode whole at their
@@ -156,7 +156,7 @@ def slurm():
     missing = [t for t in ("munged", "slurmctld", "slurmd", "sbatch", "scontrol") if shutil.which(t) is None]
     require(not missing, f"Slurm is not installed (no {', '.join(missing)}: apt-get install slurm-wlm munge)")
     require(os.geteuid() == 0, "the Slurm cluster needs root (munged and slurmd run as root)")
-    script = SOURCE_DIR / "scripts" / "slurm_cluster.sh"
+    script = SOURCE_DIR / "scripts" / "cluster" / "slurm_cluster.sh"
     started = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True, timeout=180)
     assert started.returncode == 0, started.stderr
     folder = started.stdout.strip().splitlines()[-1]

@@ -3,7 +3,7 @@
 both with --skip-existing: what happens when a job is resubmitted while it still runs,
 or a Kubernetes pod is replaced while the old one is still terminating (issue 24).
 
-  /usr/bin/python3 scripts/race_two_runs.py [--bin build/smartcrop] [--photos 600] [--tries 3] [--named-temps]
+  /usr/bin/python3 scripts/bench/race_two_runs.py [--bin build/smartcrop] [--photos 600] [--tries 3] [--named-temps]
 
 For each try the output folder starts empty; the two runs are started at the same moment
 (each waits on one pipe that the script then closes). Printed per try: both exit codes,

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Batch runs at scale: 10,000 / 30,000 / 100,000 small photos in nested folders.
 
-  /usr/bin/python3 scripts/bench_scale.py [--bin build/smartcrop] [--sets 10000,20000,70000]
+  /usr/bin/python3 scripts/bench/bench_scale.py [--bin build/smartcrop] [--sets 10000,20000,70000]
                                           [--work /tmp/smartcrop-scale] [--keep]
 
 Photos are 64x48 JPEGs, 100 to a folder two levels deep, generated once into --work in

@@ -3,11 +3,11 @@
 # without systemd or cgroups, everything in one private folder, so that it cannot meet
 # another cluster (or another copy of itself) on the same machine.
 #
-#   scripts/slurm_cluster.sh start          prints the cluster's folder DIR; use it with
-#                                           SLURM_CONF=DIR/slurm.conf (sbatch, scontrol, ...)
-#   scripts/slurm_cluster.sh stop DIR       cancels its jobs, stops its daemons and job
-#                                           processes, deletes DIR; safe to call twice
-#   scripts/slurm_cluster.sh logs DIR       prints the daemons' logs
+#   scripts/cluster/slurm_cluster.sh start      prints the cluster's folder DIR; use it
+#                                               with SLURM_CONF=DIR/slurm.conf (sbatch, ...)
+#   scripts/cluster/slurm_cluster.sh stop DIR   cancels its jobs, stops its daemons and job
+#                                               processes, deletes DIR; safe to call twice
+#   scripts/cluster/slurm_cluster.sh logs DIR   prints the daemons' logs
 #
 # Needs root (munged and slurmd run as root, as on a compute node) and the packages
 # slurm-wlm (slurmctld, slurmd, slurm-client) and munge. The node is this machine with
@@ -107,7 +107,7 @@ start() {
     || die "munged did not start (log: $(tail -n 3 "$dir/munge/munged.log" 2>/dev/null))"
 
   cat >"$dir/slurm.conf" <<EOF
-# Made by scripts/slurm_cluster.sh for this machine ($host, $cpus CPUs).
+# Made by scripts/cluster/slurm_cluster.sh for this machine ($host, $cpus CPUs).
 ClusterName=smartcrop-test
 SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$ctld_port

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Runs docs/BATCH.md's scale-out recipes (tests/e2e/test_schedulers.py) against the
 # installed smartcrop package: a Slurm job array on a real single-node cluster (Debian's
-# slurm-wlm and munge, scripts/slurm_cluster.sh), GNU parallel, and the Kubernetes indexed
-# Job's command. Any of them skipped is a failure here.
-#   scripts/check_schedulers.sh DEB_DIR
+# slurm-wlm and munge, scripts/cluster/slurm_cluster.sh), GNU parallel, and the Kubernetes
+# indexed Job's command. Any of them skipped is a failure here.
+#   scripts/cluster/check_schedulers.sh DEB_DIR
 # DEB_DIR holds smartcrop_*.deb (scripts/package.sh). Run as root from a clone, in a
 # throwaway root: CI runs it in a fresh `debootstrap --variant=minbase bookworm` root.
 # Prints one line per step with its time, the tasks' states and counts, and a closing
 # "total: P passed, F failed, S skipped" line; exits 1 if anything failed.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 started=$(date +%s)
 step() { printf '[%4ss] %s\n' "$(($(date +%s) - started))" "$*"; }
