@@ -64,13 +64,14 @@ int write_all(int fd, const void* data, std::size_t size) {
 }
 
 // Links the anonymous file `fd` to `path`; returns 0 or an errno (EEXIST: the name is
-// taken). AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc name works for anyone.
+// taken). Through its /proc name, which works for anyone (so the tests, run as root, take
+// the users' way); AT_EMPTY_PATH, which needs CAP_DAC_READ_SEARCH, where /proc is missing.
 int link_descriptor(int fd, const std::string& path) {
-  if (::linkat(fd, "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH) == 0) return 0;
-  if (errno == EEXIST) return EEXIST;
   char proc[64];
   std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-  return ::linkat(AT_FDCWD, proc, AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
+  if (::linkat(AT_FDCWD, proc, AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0) return 0;
+  if (errno != ENOENT) return errno;
+  return ::linkat(fd, "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH) == 0 ? 0 : errno;
 }
 
 // Without overwrite, where the file system has O_TMPFILE: nothing named exists until

@@ -11,6 +11,7 @@ import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -236,16 +237,26 @@ def test_a_full_disk_at_the_destination_says_so_and_changes_nothing(server, full
 
 def test_system_wide_needs_root_and_says_so(server, tmp_path):
     """--system as a user who may not write /var/lib: refused before any download."""
-    as_user = []
+    as_user, command = [], COMMAND
     if os.geteuid() == 0:
         if not shutil.which("setpriv"):
             pytest.skip("needs setpriv (util-linux) to run as another user")
         as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        # nobody may not read the clone (CI's is under /root, mode 700): a readable copy.
+        readable = Path(tempfile.mkdtemp(prefix="smartcrop-model."))
+        readable.chmod(0o755)
+        for name in ("smartcrop-model", "model_command.py", "model_download.py", "model_lookup.py"):
+            shutil.copy(SCRIPTS / name, readable / name)
+        command = readable / "smartcrop-model"
     elif os.access("/var/lib", os.W_OK):
         pytest.skip("this user may write /var/lib")
     env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run([*as_user, PYTHON, str(COMMAND), "fetch", "--system", "--url", f"{server}/good.pth"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    try:
+        done = subprocess.run([*as_user, PYTHON, str(command), "fetch", "--system", "--url", f"{server}/good.pth"],
+                              capture_output=True, text=True, env=env, timeout=120, cwd="/")
+    finally:
+        if command != COMMAND:
+            shutil.rmtree(command.parent)
     assert done.returncode == 1
     assert done.stderr.startswith("error: /var/lib/smartcrop")
     assert done.stderr.rstrip().endswith("permission denied; --system writes for every user and needs root: "
