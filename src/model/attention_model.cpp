@@ -124,6 +124,7 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
   }
   module.eval();
   ModelInfo info;
+  c10::optional<torch::jit::Module> full;  // the fp32 model beside a half-precision one on a GPU
   info.device = device.device.str();
   info.device_choice = device.line;
   if (!device.warning.empty()) info.warnings.push_back(device.warning);
@@ -138,6 +139,8 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
     allow_tf32(info.precision == Precision::Tf32);
     try {
       if (info.precision == Precision::Bf16 || info.precision == Precision::Fp16) {
+        full = module.deepcopy();
+        full->to(device.device);
         store_matmul_weights(module, dtype_of(info.precision));
       }
       module.to(device.device);
@@ -162,7 +165,7 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
   const std::string mismatch = target_mismatch(path, info.target, info.device);
   if (!mismatch.empty()) info.warnings.push_back(mismatch);
   info.load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return make_torch_model(std::move(module), std::move(info), device.device);
+  return make_torch_model(std::move(module), std::move(info), device.device, std::move(full));
 }
 
 int set_torch_threads(int threads) {

@@ -113,6 +113,9 @@ class AttentionModel {
   // Gives memory the device's allocator keeps for reuse back to the system (a GPU's
   // cache, after running out of memory). Does nothing on the CPU.
   virtual void release_cached_memory() {}
+
+  // Warning lines since the last call (a half-precision batch run again in fp32).
+  virtual std::vector<std::string> take_warnings() { return {}; }
 };
 
 // Sets Torch's intra-op thread count for the calling thread, and the default for

@@ -46,8 +46,11 @@ void DinoBackend::done_computing() {
 }
 
 std::vector<std::string> DinoBackend::take_warnings() {
-  std::vector<std::string> taken;
-  if (batcher_ != nullptr) taken = batcher_->take_warnings();
+  std::vector<std::string> taken = model_->take_warnings();
+  if (batcher_ != nullptr) {
+    std::vector<std::string> more = batcher_->take_warnings();
+    taken.insert(taken.end(), more.begin(), more.end());
+  }
   std::lock_guard<std::mutex> lock(shared_->warnings_mutex);
   taken.insert(taken.end(), shared_->warnings.begin(), shared_->warnings.end());
   shared_->warnings.clear();

@@ -2,7 +2,10 @@
 #include "torch_model.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include <c10/core/Event.h>
@@ -68,11 +71,23 @@ const ThreadStreams& thread_streams(const c10::Device& device) {
   return *streams;
 }
 
+bool all_finite(const at::Tensor& host) {
+  const float* values = host.data_ptr<float>();
+  for (std::int64_t i = 0; i < host.numel(); ++i) {
+    if (!std::isfinite(values[i])) return false;
+  }
+  return true;
+}
+
 // A batch queued on a GPU: its attention arrives in pinned memory, then `done` fires.
+// `again` runs the batch once more in fp32 (half precision only): for an attention that
+// is not finite.
 class GpuBatch final : public PendingBatch {
  public:
-  GpuBatch(at::Tensor host_out, c10::Event done, std::string path, std::string device)
-      : host_out_(std::move(host_out)), done_(std::move(done)), path_(std::move(path)), device_(std::move(device)) {}
+  GpuBatch(at::Tensor host_out, c10::Event done, std::string path, std::string device,
+           std::function<std::vector<HeadAttention>()> again)
+      : host_out_(std::move(host_out)), done_(std::move(done)), path_(std::move(path)), device_(std::move(device)),
+        again_(std::move(again)) {}
 
   std::vector<HeadAttention> wait() override {
     try {
@@ -81,6 +96,7 @@ class GpuBatch final : public PendingBatch {
     } catch (const std::exception& e) {
       throw_forward_failure(path_, device_, e);
     }
+    if (again_ && !all_finite(host_out_)) return again_();
     return split_photos(host_out_);
   }
 
@@ -89,6 +105,7 @@ class GpuBatch final : public PendingBatch {
   c10::Event done_;
   std::string path_;
   std::string device_;
+  std::function<std::vector<HeadAttention>()> again_;
 };
 
 at::Tensor channel_constants(const float (&values)[3], const c10::Device& device) {
@@ -97,8 +114,9 @@ at::Tensor channel_constants(const float (&values)[3], const c10::Device& device
 
 class TorchAttentionModel final : public AttentionModel {
  public:
-  TorchAttentionModel(torch::jit::Module module, ModelInfo info, c10::Device device)
-      : module_(std::move(module)), info_(std::move(info)), device_(device),
+  TorchAttentionModel(torch::jit::Module module, ModelInfo info, c10::Device device,
+                      c10::optional<torch::jit::Module> full)
+      : module_(std::move(module)), full_(std::move(full)), info_(std::move(info)), device_(device),
         half_(info_.precision == Precision::Bf16 || info_.precision == Precision::Fp16),
         dtype_(dtype_of(info_.precision)), mean_(channel_constants(kImageNetMean, device)),
         std_(channel_constants(kImageNetStd, device)) {}
@@ -106,6 +124,12 @@ class TorchAttentionModel final : public AttentionModel {
   const ModelInfo& info() const override { return info_; }
   InputFormat input_format() const override { return device_.is_cpu() ? InputFormat::Floats : InputFormat::Bytes; }
   void release_cached_memory() override { release_device_cache(device_); }
+  std::vector<std::string> take_warnings() override {
+    std::lock_guard<std::mutex> lock(warnings_mutex_);
+    std::vector<std::string> taken;
+    taken.swap(warnings_);
+    return taken;
+  }
 
   std::unique_ptr<PendingBatch> submit(const std::vector<const ModelInput*>& inputs) override {
     if (inputs.empty()) return std::make_unique<ReadyBatch>(std::vector<HeadAttention>{});
@@ -124,7 +148,7 @@ class TorchAttentionModel final : public AttentionModel {
     // worker: set once on the loading thread, it missed them all (issue 25).
     torch::jit::GraphOptimizerEnabledGuard no_graph_passes(false);
     try {
-      return device_.is_cpu() ? run_on_cpu(inputs) : start_on_gpu(inputs);
+      return device_.is_cpu() ? run_on_cpu(inputs) : start_on_gpu(inputs, false);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {
@@ -166,7 +190,7 @@ class TorchAttentionModel final : public AttentionModel {
   // Queues the batch on this thread's streams and returns: the 8-bit pixels go through
   // pinned memory on the copy stream, the forward waits for them on the compute stream,
   // normalises there and sends the attention back to pinned memory.
-  std::unique_ptr<PendingBatch> start_on_gpu(const std::vector<const ModelInput*>& inputs) {
+  std::unique_ptr<PendingBatch> start_on_gpu(const std::vector<const ModelInput*>& inputs, bool in_fp32) {
     const ModelInput& first = *inputs.front();
     const ThreadStreams& streams = thread_streams(device_);
     const c10::impl::VirtualGuardImpl impl(device_.type());
@@ -185,8 +209,9 @@ class TorchAttentionModel final : public AttentionModel {
     impl.recordDataPtrOnStream(sent.storage().data_ptr(), streams.compute);
     at::Tensor out;
     {
-      AutocastScope mixed(c10::kCUDA, dtype_, half_);
-      out = module_.forward({bytes ? normalise_pixels(sent, mean_, std_) : sent}).toTensor();
+      AutocastScope mixed(c10::kCUDA, dtype_, half_ && !in_fp32);
+      torch::jit::Module& module = in_fp32 && full_ ? *full_ : module_;
+      out = module.forward({bytes ? normalise_pixels(sent, mean_, std_) : sent}).toTensor();
     }
     out = out.to(at::kFloat);
     check_output(out, inputs.size(), first);
@@ -194,7 +219,31 @@ class TorchAttentionModel final : public AttentionModel {
     host_out.copy_(out, /*non_blocking=*/true);
     c10::Event done(device_.type());
     done.record(streams.compute);
-    return std::make_unique<GpuBatch>(std::move(host_out), std::move(done), info_.path, info_.device);
+    std::function<std::vector<HeadAttention>()> again;
+    if (half_ && !in_fp32 && full_) again = [this, inputs] { return again_in_fp32(inputs); };
+    return std::make_unique<GpuBatch>(std::move(host_out), std::move(done), info_.path, info_.device,
+                                      std::move(again));
+  }
+
+  // fp16 overflows past 65504 where bf16 and fp32 do not: a batch whose attention is not
+  // finite runs again in fp32, on the thread that found it, and says so.
+  std::vector<HeadAttention> again_in_fp32(const std::vector<const ModelInput*>& inputs) {
+    {
+      std::lock_guard<std::mutex> lock(warnings_mutex_);
+      warnings_.push_back(info_.device + ": a batch of " + std::to_string(inputs.size()) + " at " +
+                          std::to_string(inputs.front()->width) + "x" + std::to_string(inputs.front()->height) +
+                          " gave a non-finite attention in " + precision_name(info_.precision) +
+                          " (an overflow): ran it again in fp32");
+    }
+    c10::InferenceMode guard;
+    torch::jit::GraphOptimizerEnabledGuard no_graph_passes(false);
+    try {
+      return start_on_gpu(inputs, true)->wait();
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw_forward_failure(info_.path, info_.device, e);
+    }
   }
 
   static at::Tensor pack_floats(const std::vector<const ModelInput*>& inputs) {
@@ -211,18 +260,22 @@ class TorchAttentionModel final : public AttentionModel {
   }
 
   torch::jit::Module module_;
+  c10::optional<torch::jit::Module> full_;  // fp32, for a half-precision batch that overflowed
   ModelInfo info_;
   c10::Device device_;
   bool half_;
   at::ScalarType dtype_;
   at::Tensor mean_;
   at::Tensor std_;
+  std::mutex warnings_mutex_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace
 
-std::unique_ptr<AttentionModel> make_torch_model(torch::jit::Module module, ModelInfo info, c10::Device device) {
-  return std::make_unique<TorchAttentionModel>(std::move(module), std::move(info), device);
+std::unique_ptr<AttentionModel> make_torch_model(torch::jit::Module module, ModelInfo info, c10::Device device,
+                                                 c10::optional<torch::jit::Module> full) {
+  return std::make_unique<TorchAttentionModel>(std::move(module), std::move(info), device, std::move(full));
 }
 
 at::Tensor pack_pixels(const std::vector<const ModelInput*>& inputs, bool pinned) {

@@ -13,8 +13,11 @@
 namespace smartcrop {
 
 // The model ready to run: `module` already on `device`, its weights in the format
-// `info.precision` wants (attention_model.cpp, load).
-std::unique_ptr<AttentionModel> make_torch_model(torch::jit::Module module, ModelInfo info, c10::Device device);
+// `info.precision` wants (attention_model.cpp, load). For half precision on a GPU,
+// `full` is the same model in fp32 there: a batch whose attention is not finite (an fp16
+// overflow) runs again in it.
+std::unique_ptr<AttentionModel> make_torch_model(torch::jit::Module module, ModelInfo info, c10::Device device,
+                                                 c10::optional<torch::jit::Module> full = c10::nullopt);
 
 // Byte inputs (InputFormat::Bytes) side by side: uint8 [batch, height, width, 3], in
 // pinned memory when `pinned` (for an asynchronous copy to a GPU).
