@@ -159,11 +159,23 @@ bool says_out_of_memory(const std::string& message) {
 
 std::string torch_error_line(const std::string& message) {
   // TorchScript wraps an op's error: "The following operation failed in the TorchScript
-  // interpreter.\nTraceback ...\nRuntimeError: <the error>\n". Keep the error.
+  // interpreter.\nTraceback ...\nRuntimeError: <the error>\n" (or another class name, e.g.
+  // torch.OutOfMemoryError). Keep the error: the last line that starts "...Error: ".
   std::string text = message;
-  const std::size_t error = text.rfind("\nRuntimeError: ");
-  if (contains(text, "The following operation failed") && error != std::string::npos) {
-    text = text.substr(error + 15);
+  if (contains(text, "The following operation failed")) {
+    std::size_t end = text.size();
+    while (end > 0) {
+      const std::size_t start = text.rfind('\n', end - 1);
+      const std::size_t from = start == std::string::npos ? 0 : start + 1;
+      const std::string line = text.substr(from, end - from);
+      const std::size_t colon = line.find("Error: ");
+      if (colon != std::string::npos && line.find(' ') > colon) {
+        text = line.substr(colon + 7);
+        break;
+      }
+      if (start == std::string::npos) break;
+      end = start;
+    }
   }
   text.erase(0, text.find_first_not_of(" \n"));
   return text.substr(0, text.find('\n'));

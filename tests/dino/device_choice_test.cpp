@@ -88,4 +88,10 @@ TEST(DeviceChoice, TheErrorLineOfATorchScriptFailureIsTheErrorItself) {
       "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB\n";
   EXPECT_EQ(torch_error_line(wrapped), "CUDA out of memory. Tried to allocate 2.00 GiB");
   EXPECT_EQ(torch_error_line("\n  plain message\nmore"), "plain message");
+  const std::string other_class =
+      "The following operation failed in the TorchScript interpreter.\nTraceback of TorchScript (most recent call "
+      "last):\n  File \"<string>\", line 3\n    return x @ y\ntorch.OutOfMemoryError: CUDA out of memory. Tried to "
+      "allocate 4.00 GiB. GPU 0 has a total capacity of 79.19 GiB\n";
+  EXPECT_EQ(torch_error_line(other_class), "CUDA out of memory. Tried to allocate 4.00 GiB. GPU 0 has a total capacity "
+                                           "of 79.19 GiB");
 }
