@@ -204,7 +204,7 @@ def main():
 
     precisions = args.precisions.split(",")
     print(f"\nBare forward, photos/s ({args.model}, {min(len(photos), args.forward_photos)} photos x "
-          f"{args.forward_repeats} repeats, inputs prepared untimed; GPU memory at peak in brackets)")
+          f"{args.forward_repeats} repeats, inputs prepared untimed; memory at peak in brackets: GPU, or RSS without one)")
     print("| batch | " + " | ".join(precisions) + " |")
     print("|---|" + "---|" * len(precisions))
     for batch in [int(b) for b in args.batch_sizes.split(",")]:
@@ -217,7 +217,7 @@ def main():
     print(f"\nEnd to end, {len(photos)} photos, {len(args.ratios.split(','))} crops each ({args.ratios}); per stage "
           "the mean per photo (decode, saliency = resize + batch wait + forward + maps, write)")
     print("| batch | precision | photos/s | with model load | crops written | decode ms | saliency ms | write ms "
-          "| GPU memory at peak |")
+          "| memory at peak (GPU; RSS without one) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for row in e2e:
         if "error" in row:

@@ -1,7 +1,8 @@
 #!/bin/bash
 # make_device_pkg.sh BUILD_DIR OUT.tar.xz: what device_run.sh needs on a GPU machine that has a
 # CUDA torch (pip, with LibTorch's headers and CMake files), g++ and no Debian packages of ours:
-# the engine built here (BUILD_DIR) with the libraries it loads (minus glibc and libstdc++), the
+# the engine built here (BUILD_DIR) with the libraries it loads (minus glibc and libstdc++; not
+# those of libsmartcrop_imgcodecs.so, GDAL and all, which JPEGs never load), the
 # headers the DINO plugin compiles against (OpenCV core/imgproc, fmt, nlohmann-json), the plugin's
 # sources and the scripts, and up to 24 evaluation photos (../shared/eval, never committed). Keep
 # OUT under the device tool's 64 MiB carry limit. Run from the repository root, e.g.
@@ -11,7 +12,7 @@ B=$1 OUTF=$2
 S=$(mktemp -d); trap 'rm -rf "$S"' EXIT
 mkdir -p "$S/libs" "$S/hdr" "$S/proj"
 cp "$B/smartcrop" "$B/smartcrop-engine" "$B/libsmartcrop_imgcodecs.so" "$S/"
-for l in $(ldd "$B/smartcrop-engine" "$B/libsmartcrop_imgcodecs.so" | awk '{print $3}' | grep / | xargs -n1 readlink -f | sort -u); do
+for l in $(ldd "$B/smartcrop-engine" | awk '{print $3}' | grep / | xargs -n1 readlink -f | sort -u); do
   case $(basename "$l") in libc.so*|libm.so*|libstdc++*|libgcc_s*|ld-linux*|libpthread*|libdl.so*|librt.so*) ;; *) cp -L "$l" "$S/libs/";; esac
 done
 (cd "$S/libs" && for f in *; do s=$(objdump -p "$f" | awk '/SONAME/{print $2}'); [ -n "$s" ] && [ "$s" != "$f" ] && ln -sf "$f" "$s"; done
