@@ -136,7 +136,11 @@ std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Pr
     if (info.precision == Precision::Bf16) store_matmul_weights(module, at::kBFloat16);
   } else {
     info.precision = gpu_precision(precision, device.device);
-    allow_tf32(info.precision == Precision::Tf32);
+    // TF32 set for fp32 (off) and tf32 (on) only: half precision leaves Torch's defaults (its
+    // fp32 copy runs only after an overflow), and newer LibTorch warns about the old switches.
+    if (info.precision == Precision::Fp32 || info.precision == Precision::Tf32) {
+      allow_tf32(info.precision == Precision::Tf32);
+    }
     try {
       if (info.precision == Precision::Bf16 || info.precision == Precision::Fp16) {
         full = module.deepcopy();
