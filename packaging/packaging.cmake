@@ -22,17 +22,33 @@ endif()
 # OPTIONAL: `cmake --install` of a plain build has no man page and needs none.
 install(FILES ${SMARTCROP_MAN_PAGE} DESTINATION share/man/man1 COMPONENT smartcrop OPTIONAL)
 
+# The model command's man page, written by hand (argparse's help makes a poor one);
+# tests/e2e/test_package.py checks that it names every option the command has.
+if(SMARTCROP_WITH_DINO)
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/smartcrop-model.1 ${CMAKE_BINARY_DIR}/packaging/smartcrop-model.1 @ONLY)
+  set(SMARTCROP_MODEL_MAN_PAGE ${CMAKE_BINARY_DIR}/packaging/smartcrop-model.1.gz)
+  add_custom_command(OUTPUT ${SMARTCROP_MODEL_MAN_PAGE}
+    COMMAND gzip -9nkf smartcrop-model.1
+    DEPENDS ${CMAKE_BINARY_DIR}/packaging/smartcrop-model.1
+    WORKING_DIRECTORY ${CMAKE_BINARY_DIR}/packaging)
+  install(FILES ${SMARTCROP_MODEL_MAN_PAGE} DESTINATION share/man/man1 COMPONENT dino OPTIONAL)
+endif()
+
 set(SMARTCROP_PACKAGE_MAINTAINER "smartcrop maintainers <maintainers@smartcrop.invalid>"
     CACHE STRING "Maintainer field of the Debian packages")
 
-# Debian's changelog.Debian.gz, one entry for this version.
-configure_file(${CMAKE_CURRENT_LIST_DIR}/changelog.Debian.in ${CMAKE_BINARY_DIR}/packaging/changelog.Debian @ONLY)
-set(SMARTCROP_CHANGELOG ${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz)
+# The packages' changelog, one entry for this version. They are native packages (the
+# version has no Debian revision: upstream and packaging are one), whose changelog
+# Debian policy (12.7) names changelog.gz; changelog.Debian.gz is for the packaging
+# changes of a package made from someone else's source.
+configure_file(${CMAKE_CURRENT_LIST_DIR}/changelog.in ${CMAKE_BINARY_DIR}/packaging/changelog @ONLY)
+set(SMARTCROP_CHANGELOG ${CMAKE_BINARY_DIR}/packaging/changelog.gz)
 add_custom_command(OUTPUT ${SMARTCROP_CHANGELOG}
-  COMMAND gzip -9nkf changelog.Debian
-  DEPENDS ${CMAKE_BINARY_DIR}/packaging/changelog.Debian
+  COMMAND gzip -9nkf changelog
+  DEPENDS ${CMAKE_BINARY_DIR}/packaging/changelog
   WORKING_DIRECTORY ${CMAKE_BINARY_DIR}/packaging)
-add_custom_target(smartcrop_changelog DEPENDS ${SMARTCROP_CHANGELOG})
+# What scripts/package.sh builds besides the programs and smartcrop's man page.
+add_custom_target(smartcrop_package_files DEPENDS ${SMARTCROP_CHANGELOG} ${SMARTCROP_MODEL_MAN_PAGE})
 
 set(SMARTCROP_DEB_COMPONENTS smartcrop)
 if(SMARTCROP_WITH_DINO)
@@ -70,15 +86,20 @@ This package holds the command, its built-in saliency and centre backends,
 and the fitted window model. The DINO backend is in smartcrop-dino.")
 
 set(CPACK_DEBIAN_DINO_PACKAGE_NAME smartcrop-dino)
-set(CPACK_DEBIAN_DINO_PACKAGE_DEPENDS "smartcrop (= ${PROJECT_VERSION})")
+# python3 runs the model command smartcrop-model. PyTorch for Python (python3-torch) only
+# fetch and export need: recommended, so that apt installs it by default and a machine that
+# gets its model files from elsewhere can leave it out (README, "Debian packages").
+set(CPACK_DEBIAN_DINO_PACKAGE_DEPENDS "smartcrop (= ${PROJECT_VERSION}), python3")
 # LibTorch on Debian's reference BLAS is ~20x slower (the plugin warns); the OpenMP
 # OpenBLAS takes over libblas.so.3 when installed (scripts/deps.sh says why OpenMP).
-set(CPACK_DEBIAN_DINO_PACKAGE_RECOMMENDS libopenblas0-openmp)
+set(CPACK_DEBIAN_DINO_PACKAGE_RECOMMENDS "libopenblas0-openmp, python3-torch")
 set(CPACK_DEBIAN_DINO_DESCRIPTION "DINO backend for smartcrop (LibTorch)
 The plugin behind `smartcrop --backend dino`: the self-attention of a DINO
 vision transformer (a TorchScript file, run with LibTorch on the CPU) tells
-smartcrop where the subject is. The model file is not included; give it
-with --model or $SMARTCROP_MODEL, or put it in
-/usr/share/smartcrop/models/dino_vits16.pt.")
+smartcrop where the subject is, and the command smartcrop-model, which
+downloads the DINO authors' checkpoint and exports the model file
+(smartcrop-model fetch), or exports it from a copied checkpoint, and says
+which model smartcrop loads (smartcrop-model info).
+")
 
 include(CPack)

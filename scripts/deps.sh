@@ -18,8 +18,8 @@ packages=(build-essential cmake pkg-config
   libjpeg-dev libpng-dev libwebp-dev
   libopenblas0-openmp python3-torch python3-numpy python3-opencv)
 test_packages=(libgtest-dev googletest python3-pytest python3-pil chromium libimage-exiftool-perl clang)
-# scripts/package.sh and its test: dpkg-shlibdeps, the man page, CPack's ELF check, man.
-package_packages=(dpkg-dev help2man file man-db)
+# scripts/package.sh and its test: dpkg-shlibdeps, the man page, CPack's ELF check, man, lintian.
+package_packages=(dpkg-dev help2man file man-db lintian)
 
 if [[ "${1:-}" == "--ci" ]]; then
   # Only what scripts/fresh_machine.sh needs on the CI host: it builds and tests in
@@ -27,7 +27,7 @@ if [[ "${1:-}" == "--ci" ]]; then
   packages=(debootstrap git)
 else
   # What differs: libFuzzer and the sanitizer runtimes of each release's default clang
-  # (scripts/fuzz.sh and the fuzz_smoke test; not pulled in without recommends).
+  # (scripts/ci/fuzz.sh and the fuzz_smoke test; not pulled in without recommends).
   case "$release" in
     debian:bookworm:* | debian::12)
       test_packages+=(libclang-rt-14-dev) ;;

@@ -247,8 +247,11 @@ def export(args):
         checkpoint, digest, weights = None, None, f"random seed={args.seed}"
     else:
         path, checkpoint = resolve_checkpoint(source)
+        # smartcrop-model downloads the file itself: its URL is recorded and named, not the temporary file.
+        label = getattr(args, "checkpoint_label", None) or source
+        checkpoint = getattr(args, "checkpoint_label", None) or checkpoint
         vit = build_vit(args.arch, dino_init=False)
-        load_official(vit, args.arch, path, source)
+        load_official(vit, args.arch, path, label)
         digest = sha256_of(path)
         weights = f"official {checkpoint} sha256:{digest[:12]}"
     chosen = () if args.plain else TARGETS[args.target] if args.optimizations is None else args.optimizations

@@ -23,7 +23,7 @@ if [[ ! -f "$build/CMakeCache.txt" ]]; then
 elif grep -q '^SMARTCROP_HELP2MAN:FILEPATH=.*NOTFOUND' "$build/CMakeCache.txt"; then
   cmake "$build" >/dev/null
 fi
-cmake --build "$build" -j "${SMARTCROP_JOBS:-$(nproc)}" --target smartcrop smartcrop_man smartcrop_changelog
+cmake --build "$build" -j "${SMARTCROP_JOBS:-$(nproc)}" --target smartcrop smartcrop_man smartcrop_package_files
 
 mkdir -p "$out"
 rm -f "$out"/smartcrop_*.deb "$out"/smartcrop-dino_*.deb

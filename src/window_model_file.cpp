@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "install_layout.hpp"
 #include "plugin_library.hpp"
 #include "smartcrop/error.hpp"
 
@@ -21,21 +22,16 @@ constexpr const char* kDefaultWindowModel = "models/window_model.json";
 std::string resolve_window_model_path(const std::string& requested) {
   if (!requested.empty()) return requested;
   if (const char* env = std::getenv("SMARTCROP_WINDOW_MODEL"); env != nullptr && *env != '\0') return env;
-  const fs::path candidates[] = {fs::path(SMARTCROP_SOURCE_DIR) / kDefaultWindowModel,
-                                 fs::path(installed_data_dir()) / kDefaultWindowModel,
-                                 fs::path(SMARTCROP_INSTALL_DATADIR) / kDefaultWindowModel};
-  for (const auto& candidate : candidates) {
-    std::error_code ec;
-    if (fs::exists(candidate, ec)) return candidate.string();
-  }
-  // Named in the error: the source tree's file in a build, the installed one in a package.
-  std::error_code ec;
-  return (fs::exists(SMARTCROP_SOURCE_DIR, ec) ? candidates[0] : candidates[1]).string();
+  // A build tree's source tree (src/install_layout.hpp), else the installation's data
+  // folder, found from the engine's own: never a path of the machine that built it.
+  const std::string& source = build_source_tree();
+  return (source.empty() ? fs::path(installed_data_dir()) / kDefaultWindowModel : fs::path(source) / kDefaultWindowModel)
+      .string();
 }
 
 WindowModel load_window_model(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw Error(path, "cannot open window model (made by scripts/fit_window_model.py)");
+  if (!in) throw Error(path, "cannot open window model (made by scripts/quality/fit_window_model.py)");
   try {
     const nlohmann::json doc = nlohmann::json::parse(in);
     WindowModel model = make_window_model(doc.at("features").get<std::vector<std::string>>(),

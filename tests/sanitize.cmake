@@ -7,7 +7,7 @@ set(SMARTCROP_SANITIZE_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=
 # Everything but the TorchScript model and the code that drives it.
 set(SANITIZED_SOURCES)
 foreach(source ${SMARTCROP_GEOMETRY_SOURCES} ${SMARTCROP_CORE_SOURCES} src/error.cpp src/saliency/backend.cpp
-               src/saliency/precision.cpp)
+               src/saliency/precision.cpp src/install_layout.cpp)
   get_filename_component(source ${source} ABSOLUTE BASE_DIR ${CMAKE_SOURCE_DIR})
   list(APPEND SANITIZED_SOURCES ${source})
 endforeach()
@@ -20,8 +20,6 @@ target_link_libraries(smartcrop_sanitized PUBLIC ${OpenCV_LIBS} JPEG::JPEG PNG::
   spdlog::spdlog nlohmann_json::nlohmann_json exiv2lib)
 target_compile_options(smartcrop_sanitized PUBLIC ${SMARTCROP_SANITIZE_FLAGS})
 target_link_options(smartcrop_sanitized PUBLIC ${SMARTCROP_SANITIZE_FLAGS})
-target_compile_definitions(smartcrop_sanitized PRIVATE SMARTCROP_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
-  SMARTCROP_INSTALL_DATADIR="${CMAKE_INSTALL_PREFIX}/share/smartcrop")
 
 # The tests that load no model: geometry, inputs, naming, image io, early decode, render.
 set(SANITIZED_TEST_SOURCES ${UNIT_TEST_SOURCES})

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "smartcrop/backend.hpp"
 
@@ -15,14 +16,20 @@ struct BackendChoice {
   std::string fallback_reason;  // non-empty when auto fell back from DINO: why
 };
 
-// Where the model file is and who asked for it.
+// Where the model file is, who asked for it, and where smartcrop looked.
 struct ModelLocation {
-  std::string path;
-  std::string given_by;  // "--model", "$SMARTCROP_MODEL", or "" for the default path
+  std::string path;      // the model to load; "" when no place of the lookup has one
+  std::string given_by;  // "--model", "$SMARTCROP_MODEL", or "" for a file found in a folder
+  std::string found_in;  // the place of the lookup it came from: "per-user folder", "--model", ...
+  // The lookup, one line per place in the order tried, with what was found there:
+  // "3. per-user folder: /home/a/.local/share/smartcrop/models/dino_vits16.pt: found <- used".
+  std::vector<std::string> lookup;
+  std::vector<std::string> searched;  // the folders' files that were tried, for messages
 };
 
-// Returns the model to use: `requested` (--model) if non-empty, else
-// $SMARTCROP_MODEL, else models/dino_vits16.pt in the source tree or the install prefix.
+// Returns the model to use: `requested` (--model) if non-empty, else $SMARTCROP_MODEL,
+// else the first dino_vits16.pt that exists in the per-user folder, the system folder
+// and (a build tree only) the source tree's models/ (src/install_layout.hpp).
 ModelLocation resolve_model_path(const std::string& requested);
 
 // Builds the backend. Auto: DINO if the model file exists, else the built-in

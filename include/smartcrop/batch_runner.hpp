@@ -112,7 +112,7 @@ RunSummary run_batch(const RunParams& params, SaliencyBackend& backend);
 // Reads the evaluation harness's request list (TSV: image aw ah tw th W H id) and
 // prints one "x y w h" line per request on stdout, "ERROR reason" for a failed one.
 // Returns the number of failed requests. With `dump_maps_dir`, also writes each
-// photo's window evidence there (write_evidence_dump) for scripts/fit_window_model.py.
+// photo's window evidence there (write_evidence_dump) for scripts/quality/fit_window_model.py.
 int run_request_list(const std::string& list_path, SaliencyBackend& backend, const CropParams& base,
                      const LoadOptions& load, const std::string& dump_maps_dir = "");
 

@@ -1,6 +1,6 @@
 #pragma once
 // The learned window: a weighted sum of a few readable features per candidate
-// window, weights fitted on human crops by scripts/fit_window_model.py
+// window, weights fitted on human crops by scripts/quality/fit_window_model.py
 // (models/window_model.json), and an exact search over every allowed position.
 // Plain C++ (no OpenCV, no Torch): the same formulas as the fitter, so the
 // fitted weights mean here what they meant there (docs/QUALITY.md).

@@ -8,8 +8,8 @@
 namespace smartcrop {
 
 // Returns the window model path to use: `requested` if non-empty, else
-// $SMARTCROP_WINDOW_MODEL, else models/window_model.json in the source tree or
-// under the install prefix's share/smartcrop/ (the first that exists).
+// $SMARTCROP_WINDOW_MODEL, else models/window_model.json in the source tree (a build
+// tree) or in the installation's share/smartcrop/ (an installed engine).
 std::string resolve_window_model_path(const std::string& requested);
 
 // Reads a window model file (JSON: "features", "weights", "scales"; the rest is

@@ -8,7 +8,7 @@
 #      --device cuda:7 (exit 2 naming it);
 #   4. compares boxes and attention against the CPU in fp32: fp32, tf32, fp16 (the default)
 #      and bf16 on the GPU, and the CPU-shaped file (scripts/gpu/compare_devices.py);
-#   5. scripts/bench_gpu.py: 5,000 generated ~0.5 MP JPEGs, two crops each; the bare forward
+#   5. scripts/bench/bench_gpu.py: 5,000 generated ~0.5 MP JPEGs, two crops each; the bare forward
 #      at batch 1/8/32/64/128 in fp32/bf16/fp16 (and tf32 and the CPU file at 64); end to end
 #      at batch 1/32/64/128 with the time per stage and the GPU memory;
 #   6. out of memory: the CPU-shaped file (a tokens x tokens array per head) at an input size

@@ -21,7 +21,7 @@ done
 D=$(mktemp -d); (cd "$D" && apt-get download -q libopencv-core-dev libopencv-imgproc-dev nlohmann-json3-dev libfmt-dev >/dev/null)
 for d in "$D"/*.deb; do dpkg -x "$d" "$S/hdr"; done; rm -rf "$S/hdr/usr/share" "$D"
 cp -r src include CMakeLists.txt "$S/proj/"
-mkdir -p "$S/proj/scripts" && cp scripts/dino_vit.py scripts/export_model.py scripts/bench_gpu.py scripts/gpu/*.py "$S/proj/scripts/"
+mkdir -p "$S/proj/scripts" && cp scripts/dino_vit.py scripts/export_model.py scripts/bench/bench_gpu.py scripts/gpu/*.py "$S/proj/scripts/"
 # 24 photos of the evaluation set for the box comparison, where this machine has it: they travel
 # in the ignored package, never in a commit (../shared/eval/README.md).
 mkdir -p "$S/photos"

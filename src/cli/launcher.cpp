@@ -5,7 +5,7 @@
 // starts, and the engine's ~290 shared libraries (libtorch pulls most of them) have
 // run their initialisers long before its main(). On this project's virtual machines a
 // first touch of a 4 KB page costs ~14 us and one of a huge page ~5.5 us per 4 KB
-// (scripts/probe_page_faults.c); with `glibc.malloc.hugetlb=1` the engine faults a
+// (scripts/bench/probe_page_faults.c); with `glibc.malloc.hugetlb=1` the engine faults a
 // third as often and a 12-photo batch spends about half the kernel time
 // (docs/PERFORMANCE.md, "Huge pages for the whole heap").
 //

@@ -65,6 +65,13 @@ int run_forward_bench(const cli::Options& o) {
   return 0;
 }
 
+// Under -v: where the DINO model is looked for, in order, and what is there
+// (scripts/model_lookup.py prints the same for `smartcrop-model info`).
+void log_model_lookup(const ModelLocation& model) {
+  spdlog::info("DINO model lookup, in order (the first file found is used; a named one must load):");
+  for (const std::string& line : model.lookup) spdlog::info("  {}", line);
+}
+
 // What the launcher (src/cli/launcher.cpp) asked glibc for, for the debug log.
 void log_heap_pages() {
   const char* tunables = std::getenv("GLIBC_TUNABLES");
@@ -88,6 +95,8 @@ int run(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   setup_logging(options.verbosity, options.quiet);
   log_heap_pages();
+  const ModelLocation model = resolve_model_path(options.model);
+  const bool wants_model = options.backend == BackendKind::Auto || options.backend == BackendKind::Dino;
   if (const std::string problem = cli::finish_options(options); !problem.empty()) {
     spdlog::error("{}", problem);
     return static_cast<int>(CLI::ExitCodes::ValidationError);
@@ -95,6 +104,7 @@ int run(int argc, char** argv) {
   RunParams& run = options.run;
   if (run.input.paths.empty() && run.input.list_file.empty() && options.request_list.empty()) {
     std::fprintf(stderr, "%s", app.help().c_str());
+    if (wants_model) log_model_lookup(model);  // `smartcrop -v` alone shows where it looks
     spdlog::error("no input photos given");
     return static_cast<int>(CLI::ExitCodes::RequiredError);
   }
@@ -103,6 +113,8 @@ int run(int argc, char** argv) {
     spdlog::error("nothing to write: give -o FILE_OR_FOLDER, --print-box, --json, --compare, --review or --dry-run");
     return static_cast<int>(CLI::ExitCodes::RequiredError);
   }
+
+  if (wants_model) log_model_lookup(model);
 
   const int used_threads = options.threads > 0 ? options.threads : available_cores();
   options.saliency.threads = used_threads;
@@ -121,7 +133,7 @@ int run(int argc, char** argv) {
       early = std::make_unique<EarlyDecode>(run.input, run.load, std::max(1, run.decode_threads));
     }
     run.early_decode = early.get();
-    choice = make_backend(options.backend, resolve_model_path(options.model), options.saliency);
+    choice = make_backend(options.backend, model, options.saliency);
   } catch (const Error& e) {
     spdlog::error("{}", e.what());
     return kExitFatal;

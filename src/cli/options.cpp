@@ -85,7 +85,8 @@ void add_options(CLI::App& app, Options& o) {
                  "overrides --focus/--keep for its photos");
   add_choice<RegionsMode>(app, "--regions", o.regions, {{"auto", RegionsMode::Auto}, {"ignore", RegionsMode::Ignore}},
                    "Face/pet/focus regions stored in the file (XMP, sidecar): auto steers by them, ignore does not");
-  app.add_option("--model", o.model, "TorchScript model (default: $SMARTCROP_MODEL or models/dino_vits16.pt)");
+  app.add_option("--model", o.model, "TorchScript model (default: $SMARTCROP_MODEL, else dino_vits16.pt in the per-user, then the system "
+                 "model folder; -v lists where)");
   add_choice<BackendKind>(app, "--backend", o.backend,
                           {{"auto", BackendKind::Auto}, {"dino", BackendKind::Dino}, {"saliency", BackendKind::Saliency}, {"center", BackendKind::Center}},
                           "Saliency: auto (DINO if a model is found), dino, saliency, center");
@@ -158,9 +159,9 @@ void add_options(CLI::App& app, Options& o) {
                  "Write FOLDER/index.html: every photo's strip and confidence, least confident first");
   app.add_flag("-v,--verbose", o.verbosity, "More log lines on stderr (-vv for all)");
   app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr: no progress line, no summary");
-  // Hidden (empty group): used by scripts/bench_batch.py to time the bare model forward.
+  // Hidden (empty group): used by scripts/bench/bench_batch.py to time the bare model forward.
   app.add_option("--bench-forward", o.bench_forward, "Time N bare forwards per input photo")->group("");
-  // Hidden: used by scripts/fit_window_model.py to fit on exactly the maps the search sees.
+  // Hidden: used by scripts/quality/fit_window_model.py to fit on exactly the maps the search sees.
   app.add_option("--dump-maps", o.dump_maps_dir, "With --requests, write each photo's maps to DIR")
       ->check(CLI::ExistingDirectory)
       ->group("");

@@ -18,6 +18,7 @@
 #include <torch/script.h>
 #include <torch/version.h>
 
+#include "install_layout.hpp"
 #include "model_file.hpp"
 #include "smartcrop/error.hpp"
 #include "tensor_memory.hpp"
@@ -96,11 +97,11 @@ std::string first_line(std::string message) {
 std::unique_ptr<AttentionModel> AttentionModel::load(const std::string& path, Precision precision,
                                                      const std::string& device_spec) {
   const DeviceChoice device = choose_device(device_spec);
-  const char* how = "; get one with: /usr/bin/python3 scripts/export_model.py (see models/README.md)";
+  const std::string how = "; " + model_advice();
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw Error(path, std::string("model file not found") + how);
-  if (std::filesystem::is_directory(path, ec)) throw Error(path, std::string("model path is a folder, not a TorchScript file") + how);
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(path, std::string("model path is not a regular file") + how);
+  if (!std::filesystem::exists(path, ec)) throw Error(path, "model file not found" + how);
+  if (std::filesystem::is_directory(path, ec)) throw Error(path, "model path is a folder, not a TorchScript file" + how);
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(path, "model path is not a regular file" + how);
   if (::access(path.c_str(), R_OK) != 0) {
     throw Error(path, std::string("cannot read model file: ") + std::strerror(errno) + how);
   }

@@ -1,6 +1,6 @@
 #pragma once
 // Timing the bare model forward on the photos of a batch, for the throughput
-// benchmarks (scripts/bench_batch.py, scripts/bench_gpu.py): the batch's time per
+// benchmarks (scripts/bench/bench_batch.py, scripts/bench/bench_gpu.py): the batch's time per
 // photo is compared to it.
 
 #include <vector>

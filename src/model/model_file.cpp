@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/version.h>
 
+#include "install_layout.hpp"
 #include "smartcrop/error.hpp"
 
 namespace smartcrop {
@@ -17,7 +18,10 @@ constexpr const char* kMetadataRecord = "extra/smartcrop_model.json";
 std::string how_to_fix(const std::string& writer) {
   const std::string runtime = to_string(runtime_torch_version());
   const auto written = parse_torch_version(writer);
-  std::string advice = "re-export it with scripts/export_model.py under torch " + runtime;
+  // The exporter that exists here: the model command when installed, the script in a build tree.
+  const char* exporter = build_source_tree().empty() ? "smartcrop-model (fetch, or export --checkpoint FILE)"
+                                                     : "scripts/export_model.py";
+  std::string advice = std::string("re-export it with ") + exporter + " under torch " + runtime;
   if (written) advice += " (the file was written by torch " + to_string(*written) + ")";
   return advice + ", or build smartcrop against a newer LibTorch (README: \"Another LibTorch\")";
 }

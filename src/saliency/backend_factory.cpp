@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "dino_plugin.hpp"
+#include "install_layout.hpp"
 #include "plugin_library.hpp"
 #include "smartcrop/error.hpp"
 
@@ -28,25 +29,63 @@ class CenterBackend final : public SaliencyBackend {
   std::unique_ptr<SaliencyBackend> fork() const override { return std::make_unique<CenterBackend>(); }
 };
 
-constexpr const char* kDefaultModel = "models/dino_vits16.pt";
+bool is_named(const ModelPlace& place) { return place.name == "--model" || place.name == "$SMARTCROP_MODEL"; }
+
+// "A, B and C".
+std::string listing(const std::vector<std::string>& items) {
+  std::string text;
+  for (size_t i = 0; i < items.size(); ++i) {
+    text += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+  }
+  return text;
+}
+
+// How to get a model here: the model command of an installed DINO plugin, the package
+// that brings both when the plugin is not installed, the exporter in a build tree.
+std::string get_a_model() {
+  std::error_code ec;
+  if (!build_has_dino()) return "this build has no DINO support (-DSMARTCROP_WITH_DINO=OFF)";
+  if (build_source_tree().empty() && !fs::exists(dino_plugin_path(), ec)) {
+    return "the DINO backend and its model command smartcrop-model come with the package smartcrop-dino";
+  }
+  return model_advice();
+}
+
+// "no DINO model found (looked for A and B; get one with: smartcrop-model fetch)".
+std::string no_model_found(const ModelLocation& model) {
+  std::string text = model.searched.size() == 1 ? "no DINO model at " + model.searched[0]
+                                                : "no DINO model found (looked for " + listing(model.searched) + ")";
+  return text + "; " + get_a_model();
+}
 
 }  // namespace
 
 ModelLocation resolve_model_path(const std::string& requested) {
-  if (!requested.empty()) return {requested, "--model"};
-  if (const char* env = std::getenv("SMARTCROP_MODEL"); env != nullptr && *env != '\0') {
-    return {env, "$SMARTCROP_MODEL"};
-  }
-  const fs::path candidates[] = {fs::path(SMARTCROP_SOURCE_DIR) / kDefaultModel,
-                                 fs::path(installed_data_dir()) / kDefaultModel,
-                                 fs::path(SMARTCROP_INSTALL_DATADIR) / kDefaultModel};
-  for (const auto& candidate : candidates) {
+  ModelLocation location;
+  const std::vector<ModelPlace> places = model_places(requested);
+  int chosen = -1;
+  for (size_t i = 0; i < places.size(); ++i) {
+    const ModelPlace& place = places[i];
     std::error_code ec;
-    if (fs::exists(candidate, ec)) return {candidate.string(), ""};
+    const bool found = !place.path.empty() && fs::exists(place.path, ec);
+    if (!is_named(place) && !place.path.empty()) location.searched.push_back(place.path);
+    // A named file is used whether it is there or not: a mistyped --model is an error.
+    if (chosen < 0 && !place.path.empty() && (found || is_named(place))) {
+      chosen = static_cast<int>(i);
+      location.path = place.path;
+      location.given_by = is_named(place) ? place.name : "";
+      location.found_in = place.name;
+    }
+    std::string line = std::to_string(i + 1) + ". " + place.name + ": ";
+    if (place.path.empty()) {
+      line += place.name == "--model" ? "not given" : place.name == "$SMARTCROP_MODEL" ? "not set" : "no home folder";
+    } else {
+      line += place.path + (found ? ": found" : ": not found");
+      if (chosen == static_cast<int>(i)) line += " <- used";
+    }
+    location.lookup.push_back(line);
   }
-  // Named in the warning: the source tree's file in a build, the installed one in a package.
-  std::error_code ec;
-  return {(fs::exists(SMARTCROP_SOURCE_DIR, ec) ? candidates[0] : candidates[1]).string(), ""};
+  return location;
 }
 
 std::unique_ptr<SaliencyBackend> make_center_backend() { return std::make_unique<CenterBackend>(); }
@@ -76,21 +115,25 @@ BackendChoice make_backend(BackendKind kind, const ModelLocation& model, const S
       choice.backend = make_builtin_saliency_backend(params);
       return choice;
     case BackendKind::Dino:
+      if (model.path.empty()) {
+        dino_plugin();  // a missing plugin is the first thing to fix
+        throw Error("", no_model_found(model));
+      }
       choice.backend = load_dino(model, params);
       return choice;
     case BackendKind::Auto: {
       std::error_code ec;
       const bool named = !model.given_by.empty();
-      if (!named && !build_has_dino() && fs::exists(model.path, ec)) {
+      const bool found = !model.path.empty() && fs::exists(model.path, ec);
+      if (!named && !build_has_dino() && found) {
         choice.fallback_reason = "this build has no DINO support (-DSMARTCROP_WITH_DINO=OFF): model " + model.path +
                                  " not used; using the built-in saliency";
         choice.backend = make_builtin_saliency_backend(params);
-      } else if (named || fs::exists(model.path, ec)) {
+      } else if (named || found) {
         choice.backend = load_dino(model, params);
       } else {
-        choice.fallback_reason = "no DINO model at " + model.path +
-                                 " (get one with /usr/bin/python3 scripts/export_model.py); using the built-in saliency "
-                                 "(--backend saliency says so and silences this)";
+        choice.fallback_reason = no_model_found(model) +
+                                 "; using the built-in saliency (--backend saliency says so and silences this)";
         choice.backend = make_builtin_saliency_backend(params);
       }
       return choice;
@@ -101,19 +144,24 @@ BackendChoice make_backend(BackendKind kind, const ModelLocation& model, const S
 
 std::string auto_backend_plan(const ModelLocation& model) {
   std::error_code ec;
-  const bool found = fs::exists(model.path, ec);
-  const std::string where = model.given_by.empty() ? model.path : model.path + " (" + model.given_by + ")";
+  const bool found = !model.path.empty() && fs::exists(model.path, ec);
+  const std::string where = model.path + " (" + model.found_in + ")";
   if (found && build_has_dino()) return "DINO attention, from the model " + where;
   if (!model.given_by.empty() && (!found || !build_has_dino())) {
     return "nothing: it must load the model " + where + ", and " +
            (found ? "this build has no DINO support" : "there is no such file");
   }
   if (found) return "the built-in saliency: this build has no DINO support, so the model " + where + " is unused";
-  return "the built-in saliency: no DINO model at " + where + " (scripts/export_model.py makes one)";
+  if (!build_has_dino()) return "the built-in saliency: this build has no DINO support (-DSMARTCROP_WITH_DINO=OFF)";
+  return "the built-in saliency: no DINO model found (" + get_a_model() + "; -v lists where it looks)";
 }
 
 BackendChoice make_backend(BackendKind kind, const std::string& model_path, const SaliencyParams& params) {
-  return make_backend(kind, ModelLocation{model_path, ""}, params);
+  ModelLocation model;
+  model.path = model_path;
+  model.found_in = "default";
+  model.searched = {model_path};
+  return make_backend(kind, model, params);
 }
 
 }  // namespace smartcrop

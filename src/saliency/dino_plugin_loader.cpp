@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "dino_plugin.hpp"
+#include "install_layout.hpp"
 #include "plugin_library.hpp"
 #include "smartcrop/error.hpp"
 
@@ -52,7 +53,9 @@ std::string what_brings(const std::string& library) {
 }
 
 const DinoPlugin& open_dino_plugin() {
+  // An installed engine names the package that holds the plugin first.
   const std::string reinstall =
+      std::string(build_source_tree().empty() ? "install the package smartcrop-dino, or " : "") +
       "reinstall smartcrop from a build with DINO (the default, -DSMARTCROP_WITH_DINO=ON: cmake --install build "
       "puts the plugin beside smartcrop-engine), or use --backend saliency";
   std::string fix = reinstall;

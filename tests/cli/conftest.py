@@ -1,6 +1,9 @@
 """Runs the real smartcrop binary on images generated here (never real photos)."""
+import atexit
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -29,9 +32,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="this build has DINO"))
 
 
+# The per-user model folder of every run: an empty one, so that a model the person running
+# the tests fetched for themselves (~/.local/share/smartcrop/models) changes no result.
+DATA_HOME = Path(tempfile.mkdtemp(prefix="smartcrop-test-data-"))
+atexit.register(shutil.rmtree, DATA_HOME, ignore_errors=True)
+# Where smartcrop finds a model when none is named, other than the per-user folder: a test
+# that needs "no model" skips when one of them has one (this machine's, not the test's).
+DEFAULT_MODELS = [Path("/var/lib/smartcrop/models/dino_vits16.pt"), SOURCE_DIR / "models" / "dino_vits16.pt"]
+no_default_model = pytest.mark.skipif(any(p.exists() for p in DEFAULT_MODELS),
+                                      reason="this machine has a DINO model where smartcrop looks by default")
+
+
 def run(*args, timeout=300, env=None):
     """Runs smartcrop with args; returns the CompletedProcess (text mode)."""
-    full_env = dict(os.environ)
+    full_env = dict(os.environ, XDG_DATA_HOME=str(DATA_HOME))
     full_env.pop("SMARTCROP_MODEL", None)  # tests name their model explicitly
     full_env.update(env or {})
     return subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True, timeout=timeout,

@@ -1,4 +1,4 @@
-"""The C++ tool and the Python reference (scripts/reference_pipeline.py, same
+"""The C++ tool and the Python reference (scripts/quality/reference_pipeline.py, same
 TorchScript file) agree: per-head attention within 1e-4, crop boxes within 1 px."""
 import json
 import subprocess
@@ -38,7 +38,7 @@ def test_cpp_matches_python_reference(photos, tmp_path, model_name, ratio):
     py_dump.mkdir()
     cpp_dump.mkdir()
     reference = subprocess.run(
-        [sys.executable, str(SOURCE_DIR / "scripts" / "reference_pipeline.py"), "--model", str(model),
+        [sys.executable, str(SOURCE_DIR / "scripts" / "quality" / "reference_pipeline.py"), "--model", str(model),
          "--input-size", size, "--ratio", ratio, "--dump-dir", str(py_dump), *map(str, photos)],
         capture_output=True, text=True, timeout=600)
     assert reference.returncode == 0, reference.stderr

@@ -72,6 +72,8 @@ def lonely_engine(tmp_path):
     folder.mkdir()
     shutil.copy(BIN, folder / "smartcrop")
     shutil.copy(ENGINE, folder / "smartcrop-engine")
+    # Still the build tree's engine (it finds the window model in the source tree), minus the plugin.
+    shutil.copy(BIN.parent / "smartcrop_source_dir.txt", folder)
     return folder
 
 

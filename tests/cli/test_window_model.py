@@ -9,7 +9,7 @@ import pytest
 
 from conftest import BIN, SOURCE_DIR, run, subject_photo
 
-FITTER = SOURCE_DIR / "scripts" / "fit_window_model.py"
+FITTER = SOURCE_DIR / "scripts" / "quality" / "fit_window_model.py"
 
 
 def largest_box_on(W, H, aw, ah, cx):

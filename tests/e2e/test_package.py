@@ -1,9 +1,10 @@
 """The Debian packages scripts/package.sh makes from this build: what a user gets
 with `apt-get install ./smartcrop_*.deb` (files, dependencies, man page, licence).
-Installing them on a fresh machine is scripts/check_packages.sh's job (CI)."""
+Installing them on a fresh machine is scripts/ci/check_packages.sh's job (CI)."""
 import gzip
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_smartcrop_holds_the_launcher_the_engine_its_plugin_the_window_model_and
     for path in ["usr/bin/smartcrop", "usr/libexec/smartcrop/smartcrop-engine",
                  "usr/libexec/smartcrop/libsmartcrop_imgcodecs.so",
                  "usr/share/smartcrop/models/window_model.json", "usr/share/man/man1/smartcrop.1.gz",
-                 "usr/share/doc/smartcrop/copyright", "usr/share/doc/smartcrop/changelog.Debian.gz"]:
+                 "usr/share/doc/smartcrop/copyright", "usr/share/doc/smartcrop/changelog.gz"]:
         assert path in files, f"{path} not in smartcrop: {sorted(files)}"
     assert files["usr/bin/smartcrop"].startswith("-rwxr-xr-x")
     assert files["usr/libexec/smartcrop/smartcrop-engine"].startswith("-rwxr-xr-x")
@@ -85,6 +86,19 @@ def test_the_man_page_is_made_from_help(debs, tmp_path):
         assert f"\\-\\-{option}" in text, option
     # It describes smartcrop, not the build machine (whose paths --help may name).
     assert str(SOURCE_DIR).replace("-", "\\-") not in text and str(SOURCE_DIR) not in text
+    # --help's three examples, each on a line of its own (help2man ran them together).
+    shown = render_man(extract(debs["smartcrop"], "usr/share/man/man1/smartcrop.1.gz", tmp_path))
+    examples = [line.strip() for line in shown.splitlines() if re.match(r"\s+smartcrop .*--ratio", line)]
+    assert examples[:2] == ["smartcrop in.jpg --ratio 16:9 -o out.jpg",
+                            "smartcrop photos/*.jpg --ratio 16:9 --ratio 1:1 -o thumbs/"], shown[:1200]
+    assert examples[2] == "smartcrop -R photos/ --ratio 4:5 --size 1080 -o thumbs/ --skip-existing --json > crops.jsonl"
+
+
+def render_man(page):
+    """The man page as `man` shows it, 80 columns wide, no formatting."""
+    env = dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8")
+    return subprocess.run(["man", "-P", "cat", "-l", str(page)], capture_output=True, text=True, env=env,
+                          check=True).stdout
 
 
 def test_smartcrop_depends_on_what_the_engine_links_and_not_on_libtorch(debs):
@@ -103,9 +117,18 @@ def test_smartcrop_dino_holds_the_plugin_and_needs_libtorch_and_this_smartcrop(d
     files = contents(debs["smartcrop-dino"])
     assert "usr/libexec/smartcrop/libsmartcrop_dino.so" in files, sorted(files)
     assert "usr/share/doc/smartcrop-dino/copyright" in files
+    # The model command and the exporter it runs (the same modules as scripts/, not a copy of them).
+    assert files["usr/bin/smartcrop-model"].startswith("-rwxr-xr-x")
+    assert "usr/share/man/man1/smartcrop-model.1.gz" in files
+    for module in ["model_command.py", "model_download.py", "model_lookup.py", "export_model.py", "dino_vit.py"]:
+        assert f"usr/share/smartcrop/python/{module}" in files, module
+    assert not any("__pycache__" in path or "smartcrop_source_dir" in path for path in files)
     assert not any(path.endswith("smartcrop-engine") or path.endswith("window_model.json") for path in files)
     needs = depends(debs["smartcrop-dino"])
     assert needs.get("smartcrop") == f"(= {VERSION})", needs
+    # python3 runs the model command; only fetch and export need PyTorch (README, "Debian packages").
+    assert "python3" in needs and not any("torch" in name and "lib" not in name for name in needs), needs
+    assert "python3-torch" in [r.strip() for r in field(debs["smartcrop-dino"], "Recommends").split(",")]
     assert any(re.fullmatch(r"libtorch[\d.]+", name) for name in needs), f"no libtorch in Depends: {sorted(needs)}"
     assert any(re.fullmatch(r"libopencv-core\d+", name) for name in needs), sorted(needs)
 
@@ -127,3 +150,27 @@ def test_copyright_files_are_machine_readable_and_name_the_licences(debs, tmp_pa
         assert dino.startswith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n")
         for linked in ["LibTorch", "BSD-3-Clause", "OpenCV", "Apache-2.0", "GPL-3.0-or-later"]:
             assert linked in dino, linked
+
+
+@pytest.mark.skipif(not WITH_DINO, reason="this build has no DINO plugin")
+def test_the_model_commands_man_page_names_each_of_its_commands_and_options(debs, tmp_path):
+    shown = render_man(extract(debs["smartcrop-dino"], "usr/share/man/man1/smartcrop-model.1.gz", tmp_path))
+    assert shown.startswith("SMARTCROP-MODEL(1)") and f"smartcrop {VERSION}" in shown
+    command = SOURCE_DIR / "scripts" / "smartcrop-model"
+    for sub in ["fetch", "export", "info"]:
+        help_text = subprocess.run(["/usr/bin/python3", str(command), sub, "--help"], capture_output=True,
+                                   text=True, check=True).stdout
+        for option in set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", help_text)) - {"--help"}:
+            assert option in shown, f"{sub} {option} is not in man smartcrop-model"
+    examples = shown[shown.index("EXAMPLES"):].splitlines()[1:4]
+    assert [line.strip() for line in examples] == ["smartcrop-model fetch", "sudo smartcrop-model fetch --system",
+                                                   "smartcrop-model fetch --url https://mirror.example/"
+                                                   "dino_deitsmall16_pretrain.pth"], examples
+
+
+@pytest.mark.skipif(not shutil.which("lintian"), reason="lintian is not installed (scripts/deps.sh --package)")
+def test_lintian_finds_no_error_and_no_warning(debs):
+    done = subprocess.run(["lintian", "--fail-on", "error,warning", *map(str, debs.values())],
+                          capture_output=True, text=True, timeout=600)
+    tags = [line for line in done.stdout.splitlines() if re.match(r"[EW]: ", line)]
+    assert done.returncode == 0 and not tags, done.stdout + done.stderr

@@ -15,6 +15,8 @@ PYTHON = "/usr/bin/python3"
 METADATA_NAME = "smartcrop_model.json"
 
 sys.path.insert(0, str(SCRIPTS))
+# The development tools the tests import: check_deps (CI), reference_pipeline (quality).
+sys.path[1:1] = [str(SCRIPTS / "ci"), str(SCRIPTS / "quality")]
 
 
 @pytest.fixture(scope="session")

@@ -37,12 +37,12 @@ def test_a_program_whose_package_is_dropped_is_named_with_its_package(tmp_path):
 def test_a_program_a_script_runs_is_checked_too(tmp_path):
     misses = check_deps.check(REPO_ROOT, without(tmp_path, "clang"))
     # clang++ is in clang-14 on Debian 12, clang-19 on Debian 13.
-    assert any(m.startswith("program clang++ (used in scripts/fuzz.sh)") and re.search(r"\bclang-\d+\b", m)
+    assert any(m.startswith("program clang++ (used in scripts/ci/fuzz.sh)") and re.search(r"\bclang-\d+\b", m)
                for m in misses), misses
 
 
 def test_the_command_exits_non_zero_and_prints_the_miss(run_script, tmp_path):
-    done = run_script("check_deps.py", "--deps", without(tmp_path, "python3-pytest"), REPO_ROOT, timeout=900)
+    done = run_script("ci/check_deps.py", "--deps", without(tmp_path, "python3-pytest"), REPO_ROOT, timeout=900)
     assert done.returncode == 1
     assert "module pytest " in done.stdout and "python3-pytest" in done.stdout, done.stdout
 
@@ -89,3 +89,50 @@ command -v exiftool >/dev/null && exiftool -ver'''
     assert "sudo" in check_deps.unguarded_words(unguarded)
     # The else branch of a guard is where the program is missing: using it there is a use.
     assert "sudo" in check_deps.unguarded_words('if command -v sudo; then :; else sudo x; fi')
+
+
+
+def test_only_words_a_shell_runs_are_programs():
+    """libwww-perl puts HEAD, GET and POST in /usr/bin: a git revision, a variable's value,
+    a word in a message or a here-document is no use of them (it once failed this check on
+    every machine with lintian, which pulls libwww-perl in)."""
+    script = "\n".join([
+        "#!/usr/bin/env bash",
+        "# HEAD of the repository, or GET it from the mirror",
+        "commit=HEAD",
+        'sha=$(git -C "$repo" rev-parse --verify "$commit^{commit}")',
+        'git rev-parse HEAD >/dev/null && echo "GET the page" | tee log.txt',
+        "if test -f \"$sha\"; then [[ $mode == POST ]] || printf '%s\\n' GET; fi",
+        'for method in HEAD GET; do curl -X "$method" "$url"; done',
+        'case "$method" in GET|HEAD) xargs -r sed -i "s/HEAD/main/" < files.txt ;; esac',
+        "python3 - <<'PY'",
+        'HEAD = "GET"',
+        "print(HEAD)",
+        "PY",
+        "cat <<END | ssh host",
+        "GET /index.html",
+        "END",
+        'run() { if command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }',
+        "run apt-get install -y make",
+        'exec env LC_ALL=C timeout 5 bash -c "ls | wc -l"',
+    ])
+    assert check_deps.unguarded_words(script) == {
+        "git", "echo", "tee", "test", "printf", "curl", "xargs", "sed", "python3", "cat", "ssh", "apt-get",
+        "exec", "env", "timeout", "bash", "ls", "wc"}
+
+
+def test_a_program_in_command_position_is_found_wherever_it_is():
+    found = check_deps.unguarded_words
+    assert found("x=$(GET http://a/b)") == {"GET"}
+    assert found("ok && HEAD http://a || true") == {"ok", "HEAD", "true"}
+    assert found("/usr/bin/GET http://a | grep x") == {"GET", "grep"}
+    assert found("bash -c 'GET http://a'") == {"bash", "GET"}
+    assert found('cxx=${FUZZ_CXX:-clang++}\ncommand -v "$cxx" >/dev/null || exit 2') == {"clang++", "exit"}
+    assert found('for t in help2man file; do\n  if ! command -v "$t"; then exit 2; fi\ndone') == \
+        {"help2man", "file", "exit"}
+
+
+def test_libwww_perl_on_path_is_no_dependency_of_deps_sh(monkeypatch):
+    for program in ("HEAD", "GET", "POST"):
+        pretend_installed(monkeypatch, program, "libwww-perl")
+    assert not [m for m in check_deps.check(REPO_ROOT, DEPS) if "libwww-perl" in m]

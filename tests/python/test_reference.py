@@ -47,7 +47,7 @@ def assert_box_fits(box, width, height, ratio):
 
 def test_cli_prints_one_json_line_per_image_and_dumps_maps(run_script, tiny_model, images, tmp_path):
     dump = tmp_path / "dump"
-    done = run_script("reference_pipeline.py", "--model", tiny_model, "--ratio", "16:9",
+    done = run_script("quality/reference_pipeline.py", "--model", tiny_model, "--ratio", "16:9",
                       "--dump-dir", dump, *images.values())
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

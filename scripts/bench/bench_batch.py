@@ -12,7 +12,7 @@ From one invocation it prints:
   * peak RSS after 100 and after M photos of one run (target: within 10%).
 
   /usr/bin/python3 scripts/export_model.py --arch vit_small --random-init --seed 0 -o /tmp/random_vits16.pt
-  /usr/bin/python3 scripts/bench_batch.py --bin build/smartcrop --model /tmp/random_vits16.pt
+  /usr/bin/python3 scripts/bench/bench_batch.py --bin build/smartcrop --model /tmp/random_vits16.pt
 """
 import argparse
 import json

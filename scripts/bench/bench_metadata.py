@@ -2,7 +2,7 @@
 """Prints what reading the steering regions (exiv2: embedded XMP, sidecar look-up)
 costs per photo in a batch (the issue's target: under 1 ms).
 
-    /usr/bin/python3 scripts/bench_metadata.py [--bin build/smartcrop] [--photos 80]
+    /usr/bin/python3 scripts/bench/bench_metadata.py [--bin build/smartcrop] [--photos 80]
 
 Generates 12 MP JPEGs with camera-like metadata (EXIF with a 32 kB maker note, XMP
 with 3 face regions and 40 keywords, written with exiftool) in three kinds: regions
@@ -76,7 +76,7 @@ def run(binary, photos, extra):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=os.path.join(HERE, "..", "build", "smartcrop"))
+    ap.add_argument("--bin", default=os.path.join(HERE, "..", "..", "build", "smartcrop"))
     ap.add_argument("--photos", type=int, default=80)
     ap.add_argument("--ab", action="store_true", help="also time whole batches with --regions auto and ignore")
     a = ap.parse_args()

@@ -3,10 +3,10 @@
 # a test; docs/PERFORMANCE.md, "Start-up"): empty programs linking the engine's
 # libraries, with OpenCV's imgcodecs added, with LibTorch added; OpenCV's first
 # BGR->Lab call against smartcrop's own; the engine with OpenCV's OpenCL disabled.
-# Alternating rounds with scripts/ab_time.py.
-#   scripts/startup_costs.sh [BUILD_DIR] [ROUNDS]
+# Alternating rounds with scripts/bench/ab_time.py.
+#   scripts/bench/startup_costs.sh [BUILD_DIR] [ROUNDS]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 rounds=${2:-10}
 work=$(mktemp -d /tmp/smartcrop-startup-costs.XXXXXX)
@@ -39,7 +39,7 @@ cv2.imwrite('photo.jpg', subject_photo(800, 600, 300, 250, 80))"
 run="$build/smartcrop photo.jpg --ratio 16:9 -o out.jpg --overwrite --backend saliency -q"
 echo "libraries: engine $(ldd "$build/smartcrop-engine" | wc -l), empty_engine_libs $(ldd empty_engine_libs | wc -l)," \
      "with imgcodecs $(ldd empty_with_imgcodecs | wc -l), with libtorch $(ldd empty_with_libtorch | wc -l)"
-/usr/bin/python3 "$root/scripts/ab_time.py" --rounds "$rounds" --cwd "$work" \
+/usr/bin/python3 "$root/scripts/bench/ab_time.py" --rounds "$rounds" --cwd "$work" \
   "empty program, the engine's libraries=./empty_engine_libs" \
   "empty program, + OpenCV imgcodecs=./empty_with_imgcodecs" \
   "empty program, + LibTorch=./empty_with_libtorch" \

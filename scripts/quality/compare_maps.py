@@ -2,7 +2,7 @@
 """Checks that two smartcrop builds give the window search the same maps and boxes
 (not a test: it needs real photos, e.g. the evaluation set, never copied here).
 
-    /usr/bin/python3 scripts/compare_maps.py --before OLD/smartcrop --after build/smartcrop \\
+    /usr/bin/python3 scripts/quality/compare_maps.py --before OLD/smartcrop --after build/smartcrop \\
         [--flags "--backend saliency --strategy mass"] [--ratios 16:9,4:5,1:1] PHOTO...
 
 Runs both with --requests (one line per photo and ratio) and --dump-maps, then

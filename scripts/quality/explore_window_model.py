@@ -2,7 +2,7 @@
 """Experiments around the learned window that did not change the shipped model
 (docs/QUALITY.md, "Against the fixation gap"). Each prints the table quoted there.
 
-    /usr/bin/python3 scripts/explore_window_model.py --data /tmp/eval/data --maps /tmp/smartcrop-maps \\
+    /usr/bin/python3 scripts/quality/explore_window_model.py --data /tmp/eval/data --maps /tmp/smartcrop-maps \\
         EXPERIMENT [--dev]
 
 EXPERIMENT:
@@ -22,7 +22,7 @@ EXPERIMENT:
 --dev also scores each variant, fitted on all of train, on dev (FCDB boxes and
 Scene fixations): a confirmation, never a choice.
 
-Maps come from the binary's dumps, as for scripts/fit_window_model.py (`--bin`
+Maps come from the binary's dumps, as for scripts/quality/fit_window_model.py (`--bin`
 writes the missing ones).
 """
 import argparse
@@ -324,8 +324,8 @@ def main():
     ap.add_argument("experiment", choices=["ranges", "variants", "bms", "lowres", "temperature"])
     ap.add_argument("--data", required=True, help="the harness's data folder (annotations.json, images/)")
     ap.add_argument("--maps", default="/tmp/smartcrop-maps")
-    ap.add_argument("--bin", default=os.path.join(HERE, "..", "build", "smartcrop"))
-    ap.add_argument("--model", default=os.path.join(HERE, "..", "models", "window_model.json"))
+    ap.add_argument("--bin", default=os.path.join(HERE, "..", "..", "build", "smartcrop"))
+    ap.add_argument("--model", default=os.path.join(HERE, "..", "..", "models", "window_model.json"))
     ap.add_argument("--dev", action="store_true", help="also score each variant on dev (confirmation only)")
     a = ap.parse_args()
     with open(a.model) as f:

@@ -2,7 +2,7 @@
 of floating-point operations, as src/window/learned_window.cpp, over every
 position of the largest window of a ratio at once (summed-area tables).
 
-Used by scripts/fit_window_model.py; the maps come from the binary itself
+Used by scripts/quality/fit_window_model.py; the maps come from the binary itself
 (`smartcrop --requests LIST --dump-maps DIR`), so the fitter sees exactly what
 the C++ search sees.
 """

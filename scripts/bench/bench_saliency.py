@@ -2,7 +2,7 @@
 """Prints how long the built-in saliency backend takes per photo and per megapixel
 on one core (issue 12's target: at most 25 ms per megapixel in a batch).
 
-    /usr/bin/python3 scripts/bench_saliency.py [--bin build/smartcrop] [--baseline OTHER_BIN]
+    /usr/bin/python3 scripts/bench/bench_saliency.py [--bin build/smartcrop] [--baseline OTHER_BIN]
         [--rounds 3] [--flags "--input-size 360"] [PHOTO...]
 
 Without photos it times a synthetic 1155x866 (1.0 MP) demo photo, 30 times.
@@ -60,7 +60,7 @@ def batch(binary, photos, flags):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=os.path.join(HERE, "..", "build", "smartcrop"))
+    ap.add_argument("--bin", default=os.path.join(HERE, "..", "..", "build", "smartcrop"))
     ap.add_argument("--baseline", help="another smartcrop binary to time in turn with --bin")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=30)
@@ -74,7 +74,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         photos = a.photos
         if not photos:
-            sys.path.insert(0, HERE)
+            sys.path.insert(0, os.path.join(HERE, ".."))
             import cv2
             from make_demo_image import make_demo
             image = make_demo(1155, 866)

@@ -3,9 +3,9 @@
 with the same rule as `--strategy mass` (largest box of the human box's
 aspect, most mass of the box-blurred map, map short side 240 px). A Python
 mirror of the built-in backend, for choosing cues; the figures in
-docs/QUALITY.md that name the binary come from scripts/eval_quality.sh.
+docs/QUALITY.md that name the binary come from scripts/quality/eval_quality.sh.
 
-    /usr/bin/python3 scripts/quality_ablation.py [/tmp/eval/data]
+    /usr/bin/python3 scripts/quality/quality_ablation.py [/tmp/eval/data]
 """
 import json
 import os

@@ -14,7 +14,7 @@ for the `before` build (e.g. a build of main) and the `after` one. P is a genera
 scripts/export_model.py make one). `vips` comes from libvips-tools, a benchmark-only
 tool: apt-get install libvips-tools (the tests never need it).
 
-  /usr/bin/python3 scripts/bench_startup.py --before /tmp/main-build --after build \\
+  /usr/bin/python3 scripts/bench/bench_startup.py --before /tmp/main-build --after build \\
       --model build/test-models/vits16_random.pt --rounds 10
 """
 import argparse

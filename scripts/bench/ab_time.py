@@ -6,7 +6,7 @@ variants (A B C A B C ...) so that a noisy machine hits them alike; the table gi
 round's wall clock, the median, user and system CPU, minor page faults and peak RSS
 (from wait4's rusage), and each median against the first variant's.
 
-  /usr/bin/python3 scripts/ab_time.py --rounds 3 --cwd /tmp/speed1/photos \\
+  /usr/bin/python3 scripts/bench/ab_time.py --rounds 3 --cwd /tmp/speed1/photos \\
       base="/tmp/base/build/smartcrop --from /tmp/list.txt -o /tmp/o --overwrite -q ..." \\
       new="$PWD/build/smartcrop --from /tmp/list.txt -o /tmp/o --overwrite -q ..."
 """

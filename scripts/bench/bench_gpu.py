@@ -15,7 +15,7 @@ With the GPU's name, the CPU and its count, the load average, and the GPU memory
 (nvidia-smi every 0.1 s, less what was in use before; the peak RSS where there is no GPU). Runs on
 the CPU too (small counts), and says so. --json FILE writes every figure.
 
-  /usr/bin/python3 scripts/bench_gpu.py --bin build/smartcrop --model gpu.pt --photos 5000 \\
+  /usr/bin/python3 scripts/bench/bench_gpu.py --bin build/smartcrop --model gpu.pt --photos 5000 \\
       --batch-sizes 1,8,32,64,128 --precisions fp32,bf16,fp16 --e2e-batch-sizes 1,32,64,128
 """
 import argparse

@@ -1,5 +1,5 @@
 """Candidate window features and a fourth content cue that were tried against the
-learned window's fixation gap (scripts/explore_window_model.py, docs/QUALITY.md).
+learned window's fixation gap (scripts/quality/explore_window_model.py, docs/QUALITY.md).
 They exist only here, in numpy: none of them is in the shipped model or the C++.
 """
 import numpy as np

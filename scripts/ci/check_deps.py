@@ -8,13 +8,15 @@ Essential or apt, or pulled in by those packages' Depends). Each module's file i
 `dpkg -S`. Programs are the literal names the tests start (`subprocess.run(["cmake",
 ...])`, `shutil.which("chromium")`, "/usr/bin/..." paths); names tried in a loop are
 alternatives, one of which must be installed that way. Shell scripts under scripts/ and
-tests/ and the tests' CMake files are read too: every word in them that names a
-program on PATH owned by a Debian package (`clang++` in scripts/fuzz.sh) must come
-from an installed-that-way package, unless every use of it is guarded by the script:
-inside `if command -v NAME ...; then ... fi` (or `elif`, `type -P`, `hash`), or after
-`command -v NAME ... &&` on the same line, so that the script works without it.
+tests/ and the tests' CMake files are read too: every program a shell script runs (a
+word in command position, scripts/ci/shell_commands.py; not any word that names a file
+in /usr/bin, such as the git revision HEAD) that a Debian package owns must come from an
+installed-that-way package, unless every use of it is guarded by the script: inside
+`if command -v NAME ...; then ... fi` (or `elif`, `type -P`, `hash`), or after
+`command -v NAME ... &&` on the same line, so that the script works without it. For
+CMake files, the programs are the first words of COMMAND arguments.
 
-  /usr/bin/python3 scripts/check_deps.py [--deps FILE] [PROJECT_DIR]
+  /usr/bin/python3 scripts/ci/check_deps.py [--deps FILE] [PROJECT_DIR]
 
 Prints one line per miss, naming the module or program, where it is used and the
 package to add; exits 1 if there is any. Run it with the Python the tests use.
@@ -30,6 +32,8 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+
+from shell_commands import unguarded_commands as unguarded_words
 
 SUBPROCESS_CALLS = {"run", "Popen", "call", "check_call", "check_output"}
 PROGRAM_PATH = re.compile(r"^/(usr/)?s?bin/[\w.+-]+$")
@@ -77,10 +81,14 @@ def installed_closure(roots):
 
 @functools.lru_cache(maxsize=None)
 def package_of(path):
-    done = subprocess.run(["dpkg", "-S", os.path.realpath(path)], capture_output=True, text=True)
-    if done.returncode != 0:
-        done = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
-    return done.stdout.split(":")[0].strip() if done.returncode == 0 else None
+    # On a merged /usr, /usr/bin/mount is the file dpkg knows as /bin/mount: try both.
+    real = os.path.realpath(path)
+    candidates = [real, path] + [p[len("/usr"):] for p in (real, path) if p.startswith("/usr/")]
+    for candidate in dict.fromkeys(candidates):
+        done = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
+        if done.returncode == 0:
+            return done.stdout.split(":")[0].strip()
+    return None
 
 
 def python_files(project):
@@ -136,64 +144,12 @@ SHELL_WORD = re.compile(r"(?<![\w$/.-])[A-Za-z][\w.+-]*")
 
 
 def shell_files(project):
-    yield from sorted((project / "scripts").glob("*.sh"))
+    # The user's commands and the development tools; not scripts/gpu/, which runs on machines
+    # of its own (a CUDA build root, a GPU host), not on what deps.sh sets up.
+    for folder in ("", "ci", "bench", "quality"):
+        yield from sorted((project / "scripts" / folder).glob("*.sh"))
     for pattern in ("*.sh", "*.cmake", "CMakeLists.txt"):
         yield from sorted((project / "tests").rglob(pattern))
-
-
-SHELL_TOKEN = re.compile(r"\n|;|&&|\|\||[^\s;&|]+")
-GUARD_COMMANDS = {("command", "-v"), ("type", "-P"), ("type", "-p"), ("hash",)}
-
-
-def guard_targets(tokens):
-    """The names that `command -v NAME` (or `type -P NAME`, `hash NAME`) tests in `tokens`."""
-    names = set()
-    for i, token in enumerate(tokens):
-        for guard in GUARD_COMMANDS:
-            if tuple(tokens[i:i + len(guard)]) == guard and i + len(guard) < len(tokens):
-                names.add(tokens[i + len(guard)])
-    return names
-
-
-def unguarded_words(text):
-    """The words of a shell script used at least once outside a guard of their own: the body
-    of `if command -v WORD ...; then` (not its `else`), or the rest of a line after
-    `command -v WORD ... &&`. The guard's own test is no use either."""
-    tokens = SHELL_TOKEN.findall(text)
-    frames = []          # per open `if`: [mode, condition tokens, guarded names]
-    line_guards = set()  # names guarded by `command -v NAME &&` earlier on this line
-    used = set()
-    for i, token in enumerate(tokens):
-        if token == "\n":
-            line_guards = set()
-            continue
-        if token == "if":
-            frames.append(["cond", [], set()])
-            continue
-        if frames and token in ("then", "elif", "else", "fi"):
-            frame = frames[-1]
-            if token == "then":
-                frame[0], frame[2] = "body", guard_targets(frame[1])
-            elif token == "elif":
-                frame[0], frame[1], frame[2] = "cond", [], set()
-            elif token == "else":
-                frame[0], frame[2] = "body", set()
-            else:
-                frames.pop()
-            continue
-        if token == "&&":
-            start = max((j for j in range(i) if tokens[j] in ("\n", ";")), default=-1) + 1
-            line_guards |= guard_targets(tokens[start:i])
-            continue
-        if frames and frames[-1][0] == "cond":
-            frames[-1][1].append(token)
-        guarded = set(line_guards).union(*(f[2] for f in frames if f[0] == "body"))
-        if any(tuple(tokens[i - len(g):i]) == g for g in GUARD_COMMANDS):
-            continue  # the test itself
-        for word in SHELL_WORD.findall(token):
-            if word not in guarded:
-                used.add(word)
-    return used
 
 
 def shell_programs(project):
@@ -201,11 +157,10 @@ def shell_programs(project):
     PATH, leaving out those a shell script uses only behind a guard (`command -v NAME`)."""
     found, seen = [], set()
     for path in shell_files(project):
-        text = "\n".join(line.split("#", 1)[0] for line in path.read_text(errors="replace").splitlines())
-        text = text.replace(":-", ": ")  # ${CXX:-clang++}: the default is a program too
+        text = path.read_text(errors="replace")
         if path.suffix != ".sh":  # CMake: only what a COMMAND runs, not CMake's own commands
-            text = " ".join(re.findall(r"\bCOMMAND\s+([^\s)]+)", text))
-            words = set(SHELL_WORD.findall(text))
+            text = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+            words = set(SHELL_WORD.findall(" ".join(re.findall(r"\bCOMMAND\s+([^\s)]+)", text))))
         else:
             words = unguarded_words(text)
         for word in sorted(words):
@@ -272,7 +227,7 @@ def check(project, deps_sh):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("project", nargs="?", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument("project", nargs="?", default=str(Path(__file__).resolve().parents[2]))
     parser.add_argument("--deps", help="the deps.sh to read (default: PROJECT/scripts/deps.sh)")
     args = parser.parse_args()
     project = Path(args.project).resolve()

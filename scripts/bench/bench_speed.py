@@ -2,7 +2,7 @@
 """Speed benchmark: smartcrop against the Python reference, and against the machine (prints tables; not a test).
 
 In one run, on the same generated photos and the same random-weight ViT-S/16 file:
-  (a) the Python reference pipeline (scripts/reference_pipeline.py in-process, model loaded once),
+  (a) the Python reference pipeline (scripts/quality/reference_pipeline.py in-process, model loaded once),
   (b) smartcrop in batch mode (one process, all photos, crops written; model load included),
   (c) smartcrop run once per photo (`smartcrop in.jpg --ratio 16:9 -o out.jpg`, model load included),
   (d) the bare model forward in C++ (`smartcrop --bench-forward 1`: decode and resize untimed),
@@ -10,7 +10,7 @@ In one run, on the same generated photos and the same random-weight ViT-S/16 fil
 for each precision asked for, with seconds per photo, ratios, achieved GFLOP/s and the share of
 a torch.mm peak measured in the same run; then an --input-size trade-off table.
 
-  /usr/bin/python3 scripts/bench_speed.py --bin build/smartcrop
+  /usr/bin/python3 scripts/bench/bench_speed.py --bin build/smartcrop
 """
 import argparse
 import json
@@ -24,8 +24,8 @@ import cv2
 import numpy as np
 import torch
 
-SCRIPTS = Path(__file__).resolve().parent
-sys.path.insert(0, str(SCRIPTS))
+SCRIPTS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(SCRIPTS / "quality"))
 import reference_pipeline  # noqa: E402
 
 PATCH = 16
@@ -208,7 +208,7 @@ def main():
             def python_single():
                 if bf16:
                     return float("nan")
-                return sum(timed([sys.executable, str(SCRIPTS / "reference_pipeline.py"), "--model", str(model),
+                return sum(timed([sys.executable, str(SCRIPTS / "quality" / "reference_pipeline.py"), "--model", str(model),
                                   "--input-size", str(args.input_size), str(p)])[0]
                            for p in single) / max(1, len(single))
 

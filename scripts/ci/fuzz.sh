@@ -4,9 +4,9 @@
 # the committed crash inputs (tests/fuzz/regressions/TARGET/). Prints each target's
 # executions per second and coverage; exits 1 on any finding (crash, leak, UBSan
 # report, broken property), leaving the input in BUILD_DIR/findings/TARGET/.
-#   scripts/fuzz.sh [SECONDS] [--build-dir DIR] [--target NAME]...
+#   scripts/ci/fuzz.sh [SECONDS] [--build-dir DIR] [--target NAME]...
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=60
 build="$root/build-fuzz"
 only=()

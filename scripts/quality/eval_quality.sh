@@ -2,11 +2,11 @@
 # Scores the built smartcrop against human crop boxes and eye fixations with the shared harness
 # (docs/QUALITY.md). Not part of the test suite: it needs the evaluation photos,
 # which must never be copied into the repository.
-#   scripts/eval_quality.sh [BUILD_DIR] [EXTRA_CROPPER_FLAGS...]
+#   scripts/quality/eval_quality.sh [BUILD_DIR] [EXTRA_CROPPER_FLAGS...]
 # Env: EVAL_SRC (default ../shared/eval beside the repository), EVAL_DIR (default /tmp/eval),
 #      ANCHORS=1 to (re)run the reference croppers, OUT (default $EVAL_DIR/out/quality).
 set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
+here="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${1:-$here/build}"
 shift || true
 bin="$(cd "$build" && pwd)/smartcrop"

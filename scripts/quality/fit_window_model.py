@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Fits the learned window (models/window_model.json) on human crop boxes.
 
-    /usr/bin/python3 scripts/fit_window_model.py --data /tmp/eval/data [--bin build/smartcrop]
+    /usr/bin/python3 scripts/quality/fit_window_model.py --data /tmp/eval/data [--bin build/smartcrop]
         [--maps /tmp/smartcrop-maps] [--variant NAME | --all] [--out models/window_model.json]
 
 1. Maps: the binary writes each photo's maps (`--requests LIST --dump-maps DIR`,
    built-in backend); kept in --maps and reused when present.
-2. Features per window (scripts/window_features.py, the C++ formulas) for every
+2. Features per window (scripts/quality/window_features.py, the C++ formulas) for every
    position of the largest window of the human box's aspect.
 3. Weights maximise the expected IoU with the human box under a softmax over
    positions, minus an L2 penalty (Adam, fixed steps, from zero: deterministic).
@@ -200,12 +200,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True, help="the harness's data folder (annotations.json, images/)")
     ap.add_argument("--split", default="train")
-    ap.add_argument("--bin", default=os.path.join(HERE, "..", "build", "smartcrop"))
+    ap.add_argument("--bin", default=os.path.join(HERE, "..", "..", "build", "smartcrop"))
     ap.add_argument("--maps", default="/tmp/smartcrop-maps", help="cache of the binary's map dumps")
     ap.add_argument("--variant", default=None, choices=sorted(VARIANTS), help="fit only this variant (default: choose by CV)")
     ap.add_argument("--penalty", type=float, default=None, help="only this L2 penalty (default: choose by CV)")
     ap.add_argument("--decision", default=None, choices=DECISIONS, help="only this decision rule (default: choose by CV)")
-    ap.add_argument("--out", default=os.path.join(HERE, "..", "models", "window_model.json"))
+    ap.add_argument("--out", default=os.path.join(HERE, "..", "..", "models", "window_model.json"))
     ap.add_argument("--predict", metavar="LIST", help="print the --out model's box per request line, then stop")
     a = ap.parse_args()
     if a.predict:
@@ -243,7 +243,7 @@ def main():
         "data": "fcdb/%s of the shared harness (annotations.json)" % a.split,
         "photos": len(photos),
         "commit": git_commit(),
-        "command": "scripts/fit_window_model.py --data DATA" + "".join(
+        "command": "scripts/quality/fit_window_model.py --data DATA" + "".join(
             " --%s %s" % (k, v) for k, v in (("variant", a.variant), ("penalty", a.penalty), ("decision", a.decision))
             if v is not None),
         "variant": variant,

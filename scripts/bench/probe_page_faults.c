@@ -1,7 +1,7 @@
 // What a first touch of fresh memory costs on this machine (prints figures; not a test).
 // Maps 256 MB, touches one byte per 4 KB page, unmaps; four rounds. With an argument,
 // the mapping is madvise(MADV_HUGEPAGE)'d first (transparent huge pages, 2 MB).
-//   cc -O2 -o /tmp/probe_page_faults scripts/probe_page_faults.c
+//   cc -O2 -o /tmp/probe_page_faults scripts/bench/probe_page_faults.c
 //   /tmp/probe_page_faults; /tmp/probe_page_faults huge
 // docs/PERFORMANCE.md ("Memory") explains why smartcrop cares.
 #include <stdio.h>
