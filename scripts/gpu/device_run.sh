@@ -58,7 +58,8 @@ echo "C++ ABI of this torch: _GLIBCXX_USE_CXX11_ABI=$ABI (torch.compiled_with_cx
 
 part "build the DINO plugin ($JOBS jobs)"
 H=$W/hdr/usr/include; cd "$P"
-SRC="$(ls src/model/*.cpp) src/error.cpp src/saliency/backend.cpp src/saliency/precision.cpp src/saliency/head_combine.cpp $(ls src/window/*.cpp)"
+# What CMake builds into the plugin: src/model/, smartcrop_backend_api and smartcrop_geometry.
+SRC="$(ls src/model/*.cpp) src/error.cpp src/saliency/backend.cpp src/saliency/precision.cpp src/install_layout.cpp src/saliency/head_combine.cpp $(ls src/window/*.cpp)"
 mkdir -p "$W/obj"
 echo $SRC | tr ' ' '\n' | timeout $(limit 300) xargs -P "$JOBS" -I{} sh -c 'o='"$W"'/obj/$(echo {} | tr / _).o; g++ -O2 -std=c++17 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -D_GLIBCXX_USE_CXX11_ABI='"$ABI"' -Iinclude -Isrc -I'"$H"'/opencv4 -I'"$H"' -I'"$TI"' -I'"$TI"'/torch/csrc/api/include -c {} -o $o > $o.log 2>&1 || { echo "FAILED {}"; grep -m5 error $o.log; }'
 CUDA_LIBS=""; [ -e "$TL/libtorch_cuda.so" ] && CUDA_LIBS="-Wl,--no-as-needed -ltorch_cuda -lc10_cuda -Wl,--as-needed"
