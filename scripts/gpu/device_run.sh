@@ -6,7 +6,7 @@
 #   2. exports the GPU file (export_model.py --target gpu) and the CPU file (the default);
 #   3. checks the device lines: auto, a CPU-shaped file on the GPU (one warning line),
 #      --device cuda:7 (exit 2 naming it);
-#   4. compares boxes and attention against the CPU in fp32: fp32, tf32, fp16 (the default)
+#   4. compares boxes and attention against the CPU in fp32: fp32, tf32 (the default), fp16
 #      and bf16 on the GPU, and the CPU-shaped file (scripts/gpu/compare_devices.py);
 #   5. out of memory: the CPU-shaped file (a tokens x tokens array per head) at an input size
 #      chosen from the card's memory so that a batch of 128 cannot fit and a few photos can:
@@ -122,9 +122,9 @@ timeout $(limit 330) $PY scripts/bench_gpu.py --bin "$E" --model "$GPU_FILE" --d
   --forward-photos $FWD_PHOTOS --batch-sizes $BATCHES --precisions $PRECISIONS --e2e-batch-sizes $E2E_BATCHES \
   --work "$W/bench" --json "$O/bench.json"
 if [ $REHEARSE = 0 ]; then
-  echo "-- tf32, and the CPU file in fp16, at batch 64"
+  echo "-- fp16 end to end (the default is tf32), and the CPU file in fp16, at batch 64"
   timeout $(limit 60) $PY scripts/bench_gpu.py --bin "$E" --model "$GPU_FILE" --device cuda --photos "$PHOTOS" --forward-photos 512 \
-    --batch-sizes 64 --precisions tf32 --e2e-batch-sizes 64 --e2e-precisions tf32 --work "$W/bench" --json "$O/bench_tf32.json" | tail -9
+    --batch-sizes 64 --precisions fp16 --e2e-batch-sizes 64 --e2e-precisions fp16 --work "$W/bench" --json "$O/bench_fp16.json" | tail -9
   timeout $(limit 60) $PY scripts/bench_gpu.py --bin "$E" --model "$CPU_FILE" --device cuda --photos "$PHOTOS" --forward-photos 512 \
     --batch-sizes 64 --precisions fp16 --e2e-batch-sizes 64 --work "$W/bench" --json "$O/bench_cpufile.json" | tail -9
 fi

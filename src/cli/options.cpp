@@ -116,7 +116,7 @@ void add_options(CLI::App& app, Options& o) {
                         {{"auto", Precision::Auto}, {"fp32", Precision::Fp32}, {"bf16", Precision::Bf16},
                          {"fp16", Precision::Fp16}, {"tf32", Precision::Tf32}},
                         "Model arithmetic: fp32, bf16 (mixed), fp16 (mixed, GPU), tf32 (GPU), or auto (bf16 where "
-                        "the CPU has it, else fp32; fp16 on a GPU)");
+                        "the CPU has it, else fp32; tf32 on a GPU)");
   app.add_option("--device", o.saliency.device,
                  "DINO: where the model runs: auto (CUDA if this LibTorch has it and sees a GPU, else the CPU), "
                  "cpu, cuda, cuda:N")

@@ -182,7 +182,7 @@ std::string torch_error_line(const std::string& message) {
 }
 
 Precision gpu_precision(Precision requested, const c10::Device& device) {
-  if (requested == Precision::Auto) return Precision::Fp16;
+  if (requested == Precision::Auto) return Precision::Tf32;
   if (requested != Precision::Bf16) return requested;
   const std::string problem = product_problem(device, at::kBFloat16);
   if (problem.empty()) return Precision::Bf16;

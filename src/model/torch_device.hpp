@@ -42,8 +42,10 @@ DeviceChoice choose_device(const std::string& spec, const CudaFacts& facts = cud
 
 // On a GPU, mixed precision as on the CPU (autocast, the Linear and Conv2d weights
 // stored once in the half format; LayerNorm, softmax and the residual stream fp32):
-// fp16 by default (issue 25: the fewest moved boxes of the half formats, at their
-// speed; docs/PERFORMANCE.md "GPU precision"), bf16 when asked for where the GPU has it
+// fp16 when asked for; the default (auto) is tf32 until a GPU run shows fp16 keeps every
+// box within 16 px (at a 480 px short side) of the CPU's fp32 (on the CPU's emulation fp16
+// moved one box 403 px, TF32 none of the generated photos'; docs/PERFORMANCE.md "GPU
+// precision"), bf16 when asked for where the GPU has it
 // (fp16 where it says it has not), fp32 strict (no TF32), tf32 as fp32 with TF32
 // products. Throws smartcrop::Error if the bf16 check fails for another reason than
 // a missing bf16 (a broken CUDA context must not pass as "no bf16").

@@ -64,6 +64,14 @@ TEST(DeviceChoice, NoCudaAndNoGpuAreErrorsForCudaAndTheCpuForAuto) {
   EXPECT_THROW(choose_device("cuda:2", gpus(2, "")), Error);
 }
 
+TEST(DeviceChoice, TheGpuDefaultIsTf32AndAnAskedForPrecisionIsKept) {
+  // fp16 becomes the default only once a GPU run keeps every box within 16 px of fp32.
+  const c10::Device gpu("cuda:0");
+  EXPECT_EQ(gpu_precision(Precision::Auto, gpu), Precision::Tf32);
+  EXPECT_EQ(gpu_precision(Precision::Fp16, gpu), Precision::Fp16);
+  EXPECT_EQ(gpu_precision(Precision::Fp32, gpu), Precision::Fp32);
+}
+
 TEST(DeviceChoice, OnlyAMissingBf16MeansNoBf16) {
   EXPECT_TRUE(says_no_bf16("\"addmm_cuda\" not implemented for 'BFloat16'"));
   EXPECT_TRUE(says_no_bf16("CUDA error: CUBLAS_STATUS_NOT_SUPPORTED when calling `cublasGemmEx( handle, opa, ...)`"));
