@@ -163,8 +163,9 @@ def load_official(vit, arch, path, label):
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
         raise ExportError(f"{label}: checkpoint does not match --arch {arch}: "
-                          f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
-                          f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}")
+                          + ", ".join(f"{what} {names[:5]}{'...' if len(names) > 5 else ''}"
+                                      for what, names in (("missing", missing), ("unexpected", unexpected))
+                                      if names))
     wrong_shapes = [f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}"
                     for k, v in expected.items() if state[k].shape != v.shape]
     if wrong_shapes:

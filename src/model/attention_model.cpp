@@ -37,7 +37,7 @@ void read_metadata(const std::string& text, ModelInfo& info) {
   const std::string weights = meta.value("weights", "unknown");
   info.random_weights = weights != "official";
   if (weights == "official") {
-    info.weights_source = "official checkpoint " + meta.value("checkpoint", std::string("?")) + " sha256:" +
+    info.weights_source = "checkpoint " + meta.value("checkpoint", std::string("?")) + " sha256:" +
                           meta.value("sha256", std::string("?"));
   } else if (weights == "random") {
     auto seed = meta.contains("seed") && !meta["seed"].is_null() ? std::to_string(meta["seed"].get<long long>()) : "?";
