@@ -357,6 +357,11 @@ KNOWN_OPTIMIZATIONS = ("sdpa_blocks", "fold_scale", "cls_only_last_block", "atte
 # moved a 16:9 crop by 60 px against fp32 (tests/dino/precision_test.cpp, Debian 13 CI run),
 # and its files need LibTorch >= 2.0; the default export loads on 1.13 and 2.x alike.
 OPTIMIZATIONS = tuple(name for name in KNOWN_OPTIMIZATIONS if name != "sdpa_blocks")
+# The GPU's file (export_model.py --target gpu, torch >= 2.0): blocks 1-11 through the fused
+# kernel and no attention_per_head, whose six small kernels per block each build a full
+# tokens x tokens array on the GPU (issue 20 on an H200: 391 photos/s for the CPU's file in fp32
+# at batch 64, 2,892 for fused attention in fp16).
+GPU_OPTIMIZATIONS = ("sdpa_blocks", "fold_scale", "cls_only_last_block")
 
 
 def cls_attention_map(vit: VisionTransformer, optimizations: Tuple[str, ...] = OPTIMIZATIONS

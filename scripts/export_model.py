@@ -21,8 +21,8 @@ import urllib.request
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dino_vit import (ARCHITECTURES, KNOWN_OPTIMIZATIONS, OPTIMIZATIONS, build_vit,  # noqa: E402
-                      cls_attention_map, has_sdpa)
+from dino_vit import (ARCHITECTURES, GPU_OPTIMIZATIONS, KNOWN_OPTIMIZATIONS, OPTIMIZATIONS,  # noqa: E402
+                      build_vit, cls_attention_map, has_sdpa)
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 METADATA_NAME = "smartcrop_model.json"
@@ -48,6 +48,14 @@ DOWNLOAD_TIMEOUT_S = 30
 OLDEST_RUNTIME = "1.13"
 # sdpa_blocks: TorchScript's aten::scaled_dot_product_attention exists from torch 2.0.
 MIN_TORCH_FOR = {"sdpa_blocks": "2.0"}
+# What a file is shaped for, recorded as "target" in the metadata; smartcrop's plugin warns in
+# one line when it runs a file on the other kind of device. --target picks the savings.
+TARGETS = {"cpu": OPTIMIZATIONS, "gpu": GPU_OPTIMIZATIONS}
+
+
+def target_of(applied):
+    """"gpu" for a file with fused attention (sdpa_blocks), else "cpu"."""
+    return "gpu" if "sdpa_blocks" in applied else "cpu"
 
 
 def make_readable(path):
@@ -155,8 +163,9 @@ def load_official(vit, arch, path, label):
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
         raise ExportError(f"{label}: checkpoint does not match --arch {arch}: "
-                          f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
-                          f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}")
+                          + ", ".join(f"{what} {names[:5]}{'...' if len(names) > 5 else ''}"
+                                      for what, names in (("missing", missing), ("unexpected", unexpected))
+                                      if names))
     wrong_shapes = [f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}"
                     for k, v in expected.items() if state[k].shape != v.shape]
     if wrong_shapes:
@@ -246,7 +255,7 @@ def export(args):
         load_official(vit, args.arch, path, label)
         digest = sha256_of(path)
         weights = f"official {checkpoint} sha256:{digest[:12]}"
-    chosen = () if args.plain else OPTIMIZATIONS if args.optimizations is None else args.optimizations
+    chosen = () if args.plain else TARGETS[args.target] if args.optimizations is None else args.optimizations
     wrapper, applied = cls_attention_map(vit.eval(), chosen)
     module = torch.jit.script(wrapper)
     metadata = {
@@ -264,6 +273,7 @@ def export(args):
         "min_torch": min_torch(applied),
         "output": "cls_attention_last_block",
         "optimizations": applied,
+        "target": target_of(applied),
     }
     save_atomic(module, output, metadata)
     if args.verify:
@@ -292,7 +302,18 @@ def parse_args(argv):
     parser.add_argument("--optimizations", metavar="LIST",
                         help="comma-separated savings to apply instead of all of them, for A/B "
                              "measurements ('' = none, like --plain)")
+    parser.add_argument("--target", choices=sorted(TARGETS), default="cpu",
+                        help="the device the file is shaped for (default: %(default)s): cpu attends one head "
+                             f"at a time ({', '.join(OPTIMIZATIONS)}) and loads in LibTorch 1.13 and 2.x; gpu "
+                             f"fuses the attention ({', '.join(GPU_OPTIMIZATIONS)}), needs torch >= 2.0 to export "
+                             "and to load, and runs several times faster on a GPU. Recorded as \"target\" in "
+                             "the file's metadata; smartcrop warns when the device is the other kind")
     args = parser.parse_args(argv)
+    if args.target != "cpu" and (args.plain or args.optimizations is not None):
+        parser.error("--target gpu and --plain/--optimizations exclude each other")
+    if args.target == "gpu" and not has_sdpa():
+        parser.error(f"--target gpu needs torch >= 2.0 (this is {torch.__version__}): export on the GPU "
+                     "machine, whose torch has it")
     if args.optimizations is not None:
         if args.plain:
             parser.error("--plain and --optimizations exclude each other")

@@ -107,14 +107,16 @@ def load_exporter():
     return export_model
 
 
-def export_beside(folder, arch, checkpoint, label):
-    """Exports `checkpoint` into a temporary file in `folder`, loaded back and run once
-    (export_model.py --verify); returns its path. Errors name `label` (the URL or file)."""
+def export_beside(folder, arch, target, checkpoint, label):
+    """Exports `checkpoint` for `target` (cpu or gpu) into a temporary file in `folder`, loaded
+    back and run once (export_model.py --verify); returns its path. Errors name `label` (the
+    URL or file)."""
     export_model = load_exporter()
     fd, output = tempfile.mkstemp(dir=folder, prefix=".model-", suffix=".pt.tmp")
     os.close(fd)
     try:
-        args = export_model.parse_args(["--arch", arch, "--checkpoint", checkpoint, "-o", output, "--verify"])
+        args = export_model.parse_args(["--arch", arch, "--target", target, "--checkpoint", checkpoint,
+                                        "-o", output, "--verify"])
         if label is not None:  # a download: its URL is recorded and named in errors, not the temporary file
             args.checkpoint_label = label
         export_model.export(args)
@@ -159,11 +161,19 @@ def say(text):
     print(f"smartcrop-model: {text}", file=sys.stderr, flush=True)
 
 
-def install(folder, arch, checkpoint, url, sha256, started):
+def check_target(target):
+    """A GPU-shaped file needs torch >= 2.0 to export: said before any download."""
+    if target == "gpu" and not load_exporter().has_sdpa():
+        import torch
+        raise CommandError(f"--target gpu needs PyTorch >= 2.0 for Python (this is {torch.__version__}): "
+                           "export on the GPU machine, or use --target cpu")
+
+
+def install(folder, arch, device_target, checkpoint, url, sha256, started):
     """Exports and places the model (from `url` if downloaded); prints the receipt on stdout."""
     target = os.path.join(folder, model_lookup.MODEL_FILES[arch])
-    say(f"exporting {arch} and checking it (loaded back, one forward)")
-    temporary = export_beside(folder, arch, checkpoint, url)
+    say(f"exporting {arch} for the {device_target.upper()} and checking it (loaded back, one forward)")
+    temporary = export_beside(folder, arch, device_target, checkpoint, url)
     try:
         replaced = os.path.exists(target)
         place(temporary, target, folder == model_lookup.SYSTEM_MODEL_DIR)
@@ -188,7 +198,7 @@ def fetch(args):
     if not url:
         raise CommandError(f"no official checkpoint for --arch {args.arch}: give one with --url")
     folder = model_folder(args.system, "fetch")
-    load_exporter()  # no download without the means to export it
+    check_target(args.target)  # no download without the means to export it
     say(f"downloading {url}")
     try:
         checkpoint, size, sha256 = download(url, folder, timeout=args.timeout)
@@ -196,7 +206,7 @@ def fetch(args):
         raise CommandError(str(e)) from e
     try:
         say(f"downloaded {size / MIB:.1f} MB, sha256 {sha256}")
-        install(folder, args.arch, checkpoint, url, sha256, started)
+        install(folder, args.arch, args.target, checkpoint, url, sha256, started)
     finally:
         os.unlink(checkpoint)
 
@@ -206,8 +216,9 @@ def export(args):
     if not os.path.isfile(args.checkpoint):
         raise CommandError(f"{args.checkpoint}: checkpoint file not found")
     folder = model_folder(args.system, "export")
+    check_target(args.target)
     sha256 = load_exporter().sha256_of(args.checkpoint)
-    install(folder, args.arch, args.checkpoint, None, sha256, started)
+    install(folder, args.arch, args.target, args.checkpoint, None, sha256, started)
 
 
 def info(args):
@@ -252,6 +263,9 @@ def parse_args(argv):
     def add_common(sub):
         sub.add_argument("--arch", choices=archs, default="vit_small",
                          help="architecture (default: %(default)s; tiny: tests only, with --url or a checkpoint)")
+        sub.add_argument("--target", choices=("cpu", "gpu"), default="cpu",
+                         help="the device the model is shaped for (default: %(default)s); gpu fuses the "
+                              "attention, runs several times faster there and needs PyTorch >= 2.0")
         sub.add_argument("--system", action="store_true",
                          help=f"write to {model_lookup.SYSTEM_MODEL_DIR}/ for every user (needs root)")
 

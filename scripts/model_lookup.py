@@ -117,6 +117,14 @@ def weights_origin(meta):
     return f"the checkpoint {checkpoint}, sha256 {digest}"
 
 
+def shaped_for(meta):
+    """The device a file is shaped for, as the engine reads it (model_file.cpp): its "target",
+    else "gpu" for an older file with fused attention, else "cpu"."""
+    if meta.get("target"):
+        return meta["target"]
+    return "gpu" if "sdpa_blocks" in (meta.get("optimizations") or []) else "cpu"
+
+
 def describe_model(path):
     """Lines on a model file: architecture, weights, the torch that wrote it, the LibTorch it needs."""
     meta = read_metadata(path)
@@ -126,6 +134,7 @@ def describe_model(path):
              f"weights: {weights_origin(meta)}",
              f"written by torch {meta.get('torch_version', 'unknown')}; needs LibTorch >= "
              f"{meta.get('min_torch') or '1.13 (not recorded: an older export)'}",
-             f"optimizations: {', '.join(meta.get('optimizations') or []) or 'none'}",
+             f"shaped for: {shaped_for(meta).upper()}; optimizations: "
+             f"{', '.join(meta.get('optimizations') or []) or 'none'}",
              f"size: {os.path.getsize(path) / 1e6:.1f} MB"]
     return lines

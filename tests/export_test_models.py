@@ -2,7 +2,8 @@
 """Exports the random-weight models the tests use into DIR (skips ones already there):
 tiny_random.pt (2 blocks, 3 heads) and vits16_random.pt (full ViT-S/16, 6 heads), and
 needs_torch_99.pt: the tiny model with metadata saying it needs LibTorch 99.0, which every
-plugin must refuse."""
+plugin must refuse; target_gpu.pt: the tiny model with metadata saying it was exported for a
+GPU (export_model.py --target gpu, which Debian 12's torch cannot write)."""
 import json
 import pathlib
 import subprocess
@@ -26,6 +27,9 @@ def main() -> int:
     needs_newer = out / "needs_torch_99.pt"
     if not needs_newer.exists():
         write_with_metadata(out / "tiny_random.pt", needs_newer, {"min_torch": "99.0", "torch_version": "99.1.0"})
+    shaped_for_gpu = out / "target_gpu.pt"
+    if not shaped_for_gpu.exists():
+        write_with_metadata(out / "tiny_random.pt", shaped_for_gpu, {"target": "gpu"})
     return 0
 
 

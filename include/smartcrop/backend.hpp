@@ -72,6 +72,10 @@ class SaliencyBackend {
   // more for now: a batching backend stops waiting for it (a later compute() is fine).
   virtual void done_computing() {}
 
+  // Warning lines that arose while computing (e.g. a GPU batch split after running out
+  // of memory), each returned once, from any fork; the caller logs them.
+  virtual std::vector<std::string> take_warnings() { return {}; }
+
   // The per-head attention of the last compute() on this object (for
   // --dump-attention); null for backends without heads.
   virtual const HeadAttention* last_heads() const { return nullptr; }

@@ -9,12 +9,13 @@ namespace smartcrop {
 enum class Precision {
   Auto,  // bf16 where the CPU computes it natively, else fp32
   Fp32,
-  Bf16,  // CPU: matrix products in bfloat16 (mixed precision); GPU: weights and activations in
-         // bfloat16. The attention comes back as float32 either way.
-  Fp16,  // GPU only, where bf16 is not supported: weights and activations in float16
+  Bf16,  // matrix products in bfloat16, LayerNorm, softmax and the residual stream in float32
+         // (mixed precision, on the CPU and a GPU). The attention comes back as float32.
+  Fp16,  // GPU only: the same mixed precision in float16 (the GPU's default)
+  Tf32,  // GPU only: float32 with TF32 matrix products and convolutions
 };
 
-// Returns "auto", "fp32", "bf16" or "fp16".
+// Returns "auto", "fp32", "bf16", "fp16" or "tf32".
 std::string precision_name(Precision precision);
 
 // Returns true if the CPU has native bfloat16 arithmetic (AVX512_BF16 or AMX-BF16),

@@ -9,14 +9,17 @@
 # when it is configured, which cannot finish here. libtorch-cuda-2.6 depends on it, so the root
 # installs an empty placeholder package of that name and version instead (made with dpkg-deb
 # below). Compiling and linking the plugin needs no cuDNN (no smartcrop source includes it and
-# a shared library may leave libtorch_cuda's own dependencies open); *running* it needs
-# libcudnn.so.9, from the real nvidia-cudnn on a machine that can reach NVIDIA, or NVIDIA's
-# packages.
+# a shared library may leave libtorch_cuda's own dependencies open); *loading* it needs
+# libcudnn.so.9, a NEEDED entry of libtorch_cuda.so (scripts/gpu/cuda_libs_probe.sh,
+# docs/PERFORMANCE.md "Building against a CUDA LibTorch"), from the real nvidia-cudnn on a
+# machine that can reach NVIDIA, or NVIDIA's packages: without it the plugin does not open, not
+# even for --device cpu, and smartcrop says so naming libcudnn.so.9.
 #
 # Tried once (2026-12-04, without nvidia-cuda-toolkit): the placeholder let apt install 607
 # packages (libtorch-cuda-dev among them) in 634 s; CMake then stopped in Caffe2Config.cmake,
 # "Your installed Caffe2 version uses CUDA but I cannot find the CUDA libraries" (no nvcc), so
-# the root now installs nvidia-cuda-toolkit too. A build with it is still to be seen through.
+# the root now installs nvidia-cuda-toolkit too (smartcrop's configure now stops first, in one
+# line naming that package). A build with it is still to be seen through.
 #
 #   sudo bash scripts/gpu/build_cuda_trixie.sh [OUT_DIR]
 set -euo pipefail

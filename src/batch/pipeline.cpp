@@ -276,6 +276,7 @@ class Pipeline {
     } catch (const std::exception& e) {
       work.error = describe(path, e);
     }
+    for (const std::string& warning : backend.take_warnings()) spdlog::warn("{}", warning);
     // The maps are not needed past this point, unless a comparison strip shows them.
     if (params_.review_sink == nullptr) work.crops.saliency = SaliencyResult();
   }

@@ -114,9 +114,9 @@ void add_options(CLI::App& app, Options& o) {
       ->capture_default_str();
   add_choice<Precision>(app, "--precision", o.saliency.precision,
                         {{"auto", Precision::Auto}, {"fp32", Precision::Fp32}, {"bf16", Precision::Bf16},
-                         {"fp16", Precision::Fp16}},
-                        "Model arithmetic: fp32, bf16, fp16 (GPU), or auto (bf16 where the CPU has it; on a GPU "
-                        "bf16 weights, fp16 where it has no bf16)");
+                         {"fp16", Precision::Fp16}, {"tf32", Precision::Tf32}},
+                        "Model arithmetic: fp32, bf16 (mixed), fp16 (mixed, GPU), tf32 (GPU), or auto (bf16 where "
+                        "the CPU has it, else fp32; tf32 on a GPU)");
   app.add_option("--device", o.saliency.device,
                  "DINO: where the model runs: auto (CUDA if this LibTorch has it and sees a GPU, else the CPU), "
                  "cpu, cuda, cuda:N")

@@ -17,28 +17,67 @@ constexpr int kGpuBatchSize = 32;
 }  // namespace
 
 DinoBackend::DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params)
-    : model_(std::move(model)), params_(params) {
+    : model_(std::move(model)), params_(params), shared_(std::make_shared<Shared>()) {
   const bool gpu = model_->info().device != "cpu";
   params_.batch_size = params_.batch_size > 0 ? params_.batch_size : gpu ? kGpuBatchSize : 1;
   if (params_.batch_size > 1) {
-    batcher_ = std::make_shared<ForwardBatcher>(model_, params_.batch_size, kMaxBatchWait, params_.threads);
+    BatcherOptions options;
+    options.batch_size = params_.batch_size;
+    options.max_wait = kMaxBatchWait;
+    options.torch_threads = params_.threads;
+    shared_->batcher = std::make_shared<ForwardBatcher>(model_, options);
   }
+  batcher_ = shared_->batcher.get();
 }
 
-DinoBackend::DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params,
-                         std::shared_ptr<ForwardBatcher> batcher)
-    : model_(std::move(model)), params_(params), batcher_(std::move(batcher)) {}
+DinoBackend::DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params, std::shared_ptr<Shared> shared)
+    : model_(std::move(model)), params_(params), shared_(std::move(shared)), batcher_(shared_->batcher.get()) {}
 
 DinoBackend::~DinoBackend() { done_computing(); }
 
 std::unique_ptr<SaliencyBackend> DinoBackend::fork() const {
-  return std::unique_ptr<SaliencyBackend>(new DinoBackend(model_, params_, batcher_));
+  return std::unique_ptr<SaliencyBackend>(new DinoBackend(model_, params_, shared_));
 }
 
 void DinoBackend::done_computing() {
   if (!open_) return;
   open_ = false;
   batcher_->close();
+}
+
+std::vector<std::string> DinoBackend::take_warnings() {
+  std::vector<std::string> taken = model_->take_warnings();
+  if (batcher_ != nullptr) {
+    std::vector<std::string> more = batcher_->take_warnings();
+    taken.insert(taken.end(), more.begin(), more.end());
+  }
+  std::lock_guard<std::mutex> lock(shared_->warnings_mutex);
+  taken.insert(taken.end(), shared_->warnings.begin(), shared_->warnings.end());
+  shared_->warnings.clear();
+  return taken;
+}
+
+HeadAttention DinoBackend::forward_alone(const ModelInput& input) {
+  try {
+    std::shared_lock<std::shared_mutex> side_by_side(shared_->forwards);
+    return model_->forward(input);
+  } catch (const ModelOutOfMemory& e) {
+    // Other workers' forwards held memory too: once more with none beside it.
+    std::unique_lock<std::shared_mutex> alone(shared_->forwards);
+    model_->release_cached_memory();
+    {
+      std::lock_guard<std::mutex> lock(shared_->warnings_mutex);
+      shared_->warnings.push_back(model_->info().device + " ran out of memory at " + std::to_string(input.width) +
+                                  "x" + std::to_string(input.height) + " beside other forwards (" + e.reason() +
+                                  "): tried again alone");
+    }
+    try {
+      return model_->forward(input);
+    } catch (const ModelOutOfMemory& again) {
+      throw Error("", "out of memory on " + model_->info().device + " even alone at " + std::to_string(input.width) +
+                          "x" + std::to_string(input.height) + " (" + again.reason() + ")");
+    }
+  }
 }
 
 std::string DinoBackend::description() const {
@@ -60,6 +99,7 @@ BackendReport DinoBackend::report() const {
                             params_.threads > 0 ? params_.threads : available_cores(), info.device,
                             params_.batch_size, info.weights_source);
   report.notes.push_back(info.device_choice);
+  report.warnings.insert(report.warnings.end(), info.warnings.begin(), info.warnings.end());
   if (info.random_weights) {
     report.warnings.push_back(fmt::format(
         "model {} has {}: its crops say nothing about the photo (for tests and benchmarks only)", info.path,
@@ -81,7 +121,7 @@ SaliencyResult DinoBackend::compute(const cv::Mat& bgr, const std::string& path)
   const int patch = model_->info().patch_size;
   ModelInput input;
   try {
-    input = prepare_model_input(bgr, params_.input_size, patch);
+    input = prepare_model_input(bgr, params_.input_size, patch, model_->input_format());
   } catch (const Error& e) {
     throw Error(path, e.reason());
   }
@@ -92,7 +132,7 @@ SaliencyResult DinoBackend::compute(const cv::Mat& bgr, const std::string& path)
     }
     last_heads_ = batcher_->forward(input);
   } else {
-    last_heads_ = model_->forward(input);
+    last_heads_ = forward_alone(input);
   }
 
   SaliencyResult result;

@@ -2,6 +2,10 @@
 // The DINO backend: the prototype's algorithm on a TorchScript ViT.
 
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
 
 #include "attention_model.hpp"
 #include "forward_batcher.hpp"
@@ -29,6 +33,7 @@ class DinoBackend final : public SaliencyBackend {
   void use_threads(int threads) override;
   int batch_size() const override { return batcher_ ? batcher_->batch_size() : 1; }
   void done_computing() override;
+  std::vector<std::string> take_warnings() override;
   // The per-head attention of the last compute(), for parity checks and dumps.
   const HeadAttention* last_heads() const override { return &last_heads_; }
   // The model load line, and warnings for random weights, emulated bf16, slow BLAS.
@@ -36,11 +41,23 @@ class DinoBackend final : public SaliencyBackend {
   const AttentionModel& model() const { return *model_; }
 
  private:
-  DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params, std::shared_ptr<ForwardBatcher> batcher);
+  // What the backend and its forks share.
+  struct Shared {
+    std::shared_ptr<ForwardBatcher> batcher;  // null: one photo per forward, on the calling thread
+    // Without a batcher, forwards run side by side (shared); a photo that ran out of
+    // memory among them is tried once more alone (exclusive).
+    std::shared_mutex forwards;
+    std::mutex warnings_mutex;
+    std::vector<std::string> warnings;
+  };
+
+  DinoBackend(std::shared_ptr<AttentionModel> model, SaliencyParams params, std::shared_ptr<Shared> shared);
+  HeadAttention forward_alone(const ModelInput& input);
 
   std::shared_ptr<AttentionModel> model_;
   SaliencyParams params_;
-  std::shared_ptr<ForwardBatcher> batcher_;  // null: one photo per forward, on the calling thread
+  std::shared_ptr<Shared> shared_;
+  ForwardBatcher* batcher_ = nullptr;        // shared_->batcher
   bool open_ = false;                        // this object is counted as a worker by batcher_
   HeadAttention last_heads_;
 };

@@ -14,7 +14,7 @@ ForwardBenchResult bench_forward(AttentionModel& model, const std::vector<cv::Ma
   result.device = model.info().device;
   std::vector<ModelInput> inputs;
   inputs.reserve(photos.size());
-  for (const cv::Mat& photo : photos) inputs.push_back(prepare_model_input(photo, input_size, model.info().patch_size));
+  for (const cv::Mat& photo : photos) inputs.push_back(prepare_model_input(photo, input_size, model.info().patch_size, model.input_format()));
   // Photos in input order within each shape, as the batcher takes them.
   std::map<std::pair<int, int>, std::vector<const ModelInput*>> by_shape;
   for (const ModelInput& input : inputs) by_shape[{input.height, input.width}].push_back(&input);

@@ -79,6 +79,38 @@ void check_runtime_can_run(const std::string& path, const std::string& metadata_
                         to_string(runtime) + "; " + how_to_fix(string_field(meta, "torch_version")));
 }
 
+std::string model_target(const std::string& metadata_text) {
+  if (metadata_text.empty()) return {};
+  try {
+    const auto meta = nlohmann::json::parse(metadata_text);
+    const std::string target = string_field(meta, "target");
+    if (!target.empty()) return target;
+    const auto it = meta.find("optimizations");
+    if (it != meta.end() && it->is_array()) {
+      for (const auto& name : *it) {
+        if (name.is_string() && name.get<std::string>() == "sdpa_blocks") return "gpu";
+      }
+    }
+    return "cpu";
+  } catch (const std::exception&) {
+    return {};  // check_runtime_can_run reports bad metadata
+  }
+}
+
+std::string target_mismatch(const std::string& path, const std::string& target, const std::string& device) {
+  const bool on_gpu = device != "cpu";
+  if (target == "cpu" && on_gpu) {
+    return "model " + path + " was exported for the CPU (one attention head at a time, no fused attention): on " +
+           device + " it runs several times slower than a file exported for a GPU with "
+           "scripts/export_model.py --target gpu (torch >= 2.0)";
+  }
+  if (target == "gpu" && !on_gpu) {
+    return "model " + path + " was exported for a GPU (--target gpu, fused attention): on the CPU the default "
+           "export (--target cpu) is the one whose bf16 crops are tested against fp32";
+  }
+  return {};
+}
+
 std::string newer_writer_hint(const std::string& metadata_text) {
   if (metadata_text.empty()) return {};
   try {

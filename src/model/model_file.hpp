@@ -30,6 +30,16 @@ std::string read_model_metadata_text(const std::string& path);
 // LibTorch that can run the file) is newer than this plugin's LibTorch.
 void check_runtime_can_run(const std::string& path, const std::string& metadata_text);
 
+// What the file is shaped for (export_model.py --target): "gpu" (fused attention) or
+// "cpu", from the metadata's "target", or for files written before it, "gpu" where its
+// "optimizations" name sdpa_blocks and "cpu" otherwise; "" without metadata.
+std::string model_target(const std::string& metadata_text);
+
+// One warning line when a file shaped for one kind of device runs on the other
+// (`device`: "cpu", "cuda:0", ...), naming `path` and how to export the right one;
+// "" when it fits or the target is unknown.
+std::string target_mismatch(const std::string& path, const std::string& target, const std::string& device);
+
 // For a file Torch failed to load: "; it was written by torch X and this plugin runs
 // LibTorch Y, ..." when its writer is newer than the runtime, else "".
 std::string newer_writer_hint(const std::string& metadata_text);

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include <c10/core/CPUAllocator.h>
+#include <c10/util/Exception.h>
 
 namespace smartcrop {
 
@@ -127,7 +128,21 @@ void release(void* data) {
   }
 }
 
+// Test seam (issue 25): SMARTCROP_TEST_ALLOCATION_LIMIT_MB=N refuses every tensor larger
+// than N MB, as a GPU out of memory refuses it, so that the batcher's split-and-retry
+// runs on the CPU (tests/cli/test_out_of_memory.py, scripts/gpu/device_run.sh --rehearse).
+std::size_t allocation_limit() {
+  static const std::size_t limit = [] {
+    const char* text = std::getenv("SMARTCROP_TEST_ALLOCATION_LIMIT_MB");
+    return text != nullptr ? static_cast<std::size_t>(std::strtoull(text, nullptr, 10)) << 20 : std::size_t{0};
+  }();
+  return limit;
+}
+
 c10::DataPtr allocate_tensor_memory(std::size_t bytes) {
+  const std::size_t limit = allocation_limit();
+  TORCH_CHECK_WITH(OutOfMemoryError, limit == 0 || bytes <= limit, "out of memory: ", bytes,
+                   " bytes refused (test seam SMARTCROP_TEST_ALLOCATION_LIMIT_MB=", limit >> 20, ")");
   void* data = nullptr;
   if (bytes >= kLarge) {
     data = pool().take(bytes);

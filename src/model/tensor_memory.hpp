@@ -14,7 +14,9 @@ namespace smartcrop {
 // costs ~16 us, against ~0.25 us per 4 KB inside a 2 MB huge page, and a reused
 // block costs nothing (docs/PERFORMANCE.md, "Memory"). Tensors made before the
 // call keep their own allocator. SMARTCROP_TENSOR_ALLOCATOR=torch keeps LibTorch's
-// own allocator instead, to measure the difference.
+// own allocator instead, to measure the difference. Test seam:
+// SMARTCROP_TEST_ALLOCATION_LIMIT_MB=N makes it refuse tensors over N MB with Torch's
+// out-of-memory error, as a full GPU does.
 void use_reusing_tensor_allocator();
 
 struct TensorMemoryStats {

@@ -22,7 +22,8 @@ namespace smartcrop {
 // 2: SaliencyResult gained cpu_seconds (issue 12 speed work).
 // 3: SaliencyParams gained device and batch_size, SaliencyBackend batch_size() and
 //    done_computing(), Precision Fp16, ForwardBenchResult batch_size and device (issue 20).
-constexpr const char* kDinoPluginInterface = "smartcrop dino plugin 3";
+// 4: SaliencyBackend take_warnings(), Precision Tf32, fp16/bf16 mixed on a GPU (issue 25).
+constexpr const char* kDinoPluginInterface = "smartcrop dino plugin 4";
 constexpr const char* kDinoPluginFile = "libsmartcrop_dino.so";
 constexpr const char* kDinoPluginEntry = "smartcrop_dino_plugin";
 

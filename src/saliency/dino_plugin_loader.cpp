@@ -13,6 +13,45 @@ namespace {
 
 #if SMARTCROP_WITH_DINO
 
+// "libcudnn.so.9" from the loader's "libcudnn.so.9: cannot open shared object file: No
+// such file or directory"; "" for any other failure.
+std::string missing_library(const std::string& reason) {
+  const std::string marker = ": cannot open shared object file";
+  const std::size_t end = reason.find(marker);
+  if (end == std::string::npos) return {};
+  const std::size_t start = reason.find_last_of("( ", end);
+  return reason.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1));
+}
+
+bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
+// What installs `library`. A CUDA LibTorch (pip's, Debian 13's libtorch-cuda) needs cuDNN
+// and the CUDA runtime libraries at load, even for --device cpu (docs/PERFORMANCE.md,
+// "Building against a CUDA LibTorch").
+std::string what_brings(const std::string& library) {
+  if (starts_with(library, "libcudnn")) {
+    return "install cuDNN (Debian: the non-free package nvidia-cudnn, which downloads it from NVIDIA; or NVIDIA's "
+           "cuDNN packages), or use a DINO plugin built against a CPU LibTorch";
+  }
+  if (starts_with(library, "libcuda.so")) {
+    return "install the NVIDIA driver (Debian: nvidia-driver, non-free), or use a DINO plugin built against a CPU "
+           "LibTorch";
+  }
+  for (const char* cuda : {"libcudart", "libcublas", "libcufft", "libcurand", "libcusparse", "libcusolver", "libnvrtc",
+                           "libnvToolsExt", "libnvJitLink", "libnccl", "libcupti", "libcufile", "libnvshmem"}) {
+    if (starts_with(library, cuda)) {
+      return "install the CUDA libraries of the LibTorch the plugin was built against (Debian 13: what "
+             "libtorch-cuda-2.6 depends on, from contrib and non-free; pip: torch's nvidia-* wheels), or use a DINO "
+             "plugin built against a CPU LibTorch";
+    }
+  }
+  if (starts_with(library, "libtorch") || starts_with(library, "libc10")) {
+    return "install LibTorch: apt-get install libtorch-dev (scripts/deps.sh), or the LibTorch the plugin was built "
+           "against";
+  }
+  return "install the package that provides it (apt-file search " + library + ")";
+}
+
 const DinoPlugin& open_dino_plugin() {
   // An installed engine names the package that holds the plugin first.
   const std::string reinstall =
@@ -26,10 +65,12 @@ const DinoPlugin& open_dino_plugin() {
     throw Error(dino_plugin_path(), std::string("the DINO plugin is from another smartcrop version (engine wants \"") +
                                         kDinoPluginInterface + "\"); " + reinstall);
   } catch (const Error& e) {
-    // LibTorch itself missing: say which package brings it.
-    if (e.reason().find("cannot open shared object file") == std::string::npos) throw;
-    throw Error(e.path(), e.reason().substr(0, e.reason().find("); ") + 3) +
-                              "it needs LibTorch 1.13: apt-get install libtorch-dev (scripts/deps.sh)");
+    // A library the plugin needs is missing: name it and what brings it.
+    const std::string library = missing_library(e.reason());
+    if (library.empty()) throw;
+    throw Error(e.path(), "cannot load the plugin: " + library + " is missing (needed by the plugin or by the "
+                              "LibTorch it was built against); " + what_brings(library) +
+                              "; --backend saliency needs no plugin");
   }
 }
 

@@ -57,6 +57,7 @@ std::string precision_name(Precision precision) {
     case Precision::Fp32: return "fp32";
     case Precision::Bf16: return "bf16";
     case Precision::Fp16: return "fp16";
+    case Precision::Tf32: return "tf32";
   }
   return "?";
 }

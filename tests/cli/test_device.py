@@ -117,3 +117,31 @@ def test_a_file_needing_a_newer_libtorch_is_refused_in_one_line(photo, tiny_mode
     meta["min_torch"] = "1.13"
     torch.jit.save(module, str(newer), _extra_files={"smartcrop_model.json": json.dumps(meta)})
     assert run(photo(), "--backend", "dino", "--model", newer, "-o", tmp_path / "o.jpg").returncode == 0
+
+
+@pytest.mark.dino
+def test_a_file_exported_for_a_gpu_run_on_the_cpu_says_so_in_one_line(photo, tmp_path):
+    from conftest import MODELS
+    model = MODELS / "target_gpu.pt"
+    done = run(photo(), "--backend", "dino", "--model", model, "--device", "cpu", "-o", tmp_path / "o.jpg")
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "was exported for" in line]
+    assert lines == [f"warning: model {model} was exported for a GPU (--target gpu, fused attention): on the CPU the "
+                     "default export (--target cpu) is the one whose bf16 crops are tested against fp32"], done.stderr
+    assert (tmp_path / "o.jpg").exists()
+
+
+@pytest.mark.dino
+def test_the_cpus_own_file_on_the_cpu_gives_no_such_warning(photo, tiny_model, tmp_path):
+    done = run(photo(), "--backend", "dino", "--model", tiny_model, "--device", "cpu", "-o", tmp_path / "o.jpg")
+    assert done.returncode == 0, done.stderr
+    assert "was exported for" not in done.stderr
+
+
+@pytest.mark.dino
+def test_tf32_is_for_gpus(photo, tiny_model, tmp_path):
+    done = run(photo(), "--backend", "dino", "--model", tiny_model, "--device", "cpu", "--precision", "tf32",
+               "-o", tmp_path / "o.jpg")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["error: --precision tf32 is for GPUs: on the CPU use bf16 or fp32"]
+    assert not (tmp_path / "o.jpg").exists()

@@ -129,6 +129,39 @@ def test_broken_plugin_is_one_line_naming_it(photo, tmp_path, tiny_model):
 
 
 @pytest.mark.dino
+# Names no machine has (a developer's may well have libcudnn.so.9), with the real ones' prefixes.
+@pytest.mark.parametrize("library, advice", [
+    ("libcudnn_smartcrop_test.so.9", "install cuDNN (Debian: the non-free package nvidia-cudnn"),
+    ("libcublas_smartcrop_test.so.12", "install the CUDA libraries of the LibTorch the plugin was built against"),
+    ("libtorch_cpu_smartcrop_test.so.2.6", "install LibTorch: apt-get install libtorch-dev"),
+])
+def test_a_library_the_plugin_needs_missing_is_one_line_naming_it(photo, tmp_path, tiny_model, library, advice):
+    # A plugin built against a CUDA LibTorch needs cuDNN (libcudnn.so.9) and the CUDA libraries to
+    # load at all, even for --device cpu (issue 25): here a stand-in plugin that needs `library`,
+    # which is there when it is linked and gone when it runs.
+    folder = lonely_engine(tmp_path)
+    stub = tmp_path / "stub"
+    stub.mkdir()
+    source = tmp_path / "empty.cpp"
+    source.write_text("extern \"C\" int smartcrop_stub() { return 0; }\n")
+    subprocess.run(["g++", "-shared", "-fPIC", "-o", str(stub / library), f"-Wl,-soname,{library}", str(source)],
+                   check=True)
+    subprocess.run(["g++", "-shared", "-fPIC", "-o", str(folder / "libsmartcrop_dino.so"), str(source),
+                    f"-L{stub}", "-Wl,--no-as-needed", f"-l:{library}"], check=True)
+    assert library in needed(folder / "libsmartcrop_dino.so")
+    shutil.rmtree(stub)
+    done = subprocess.run([str(folder / "smartcrop"), photo(), "--backend", "dino", "--model", str(tiny_model),
+                           "--device", "cpu", "-o", str(tmp_path / "out.jpg")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2, done.stderr
+    line = one_error_line(done)
+    assert line.startswith(f"error: {folder / 'libsmartcrop_dino.so'}: cannot load the plugin: {library} is missing "
+                           "(needed by the plugin or by the LibTorch it was built against); "), line
+    assert advice in line and line.endswith("--backend saliency needs no plugin"), line
+    assert not (tmp_path / "out.jpg").exists()
+
+
+@pytest.mark.dino
 def test_a_library_that_is_not_the_plugin_is_refused(photo, tmp_path, tiny_model):
     folder = lonely_engine(tmp_path)
     ldd = subprocess.run(["ldd", str(ENGINE)], capture_output=True, text=True, check=True).stdout

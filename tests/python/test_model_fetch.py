@@ -281,6 +281,7 @@ def test_export_installs_a_copied_checkpoint_and_info_describes_it(checkpoints, 
     assert f"  weights: the file dino_deitsmall16_pretrain.pth (the official DINO checkpoint's name), " \
            f"sha256 {digest}" in info.stdout
     assert "  architecture: vit_small (12 blocks, 6 heads, width 384, 16 px patches)" in info.stdout
+    assert "  shaped for: CPU; optimizations: " in info.stdout, info.stdout
     assert re.search(r"^  written by torch [\d.]+\S*; needs LibTorch >= 1\.13$", info.stdout, re.M), info.stdout
 
 
@@ -342,3 +343,24 @@ def test_sigterm_during_a_download_leaves_nothing(server, tmp_path):
     assert process.returncode == 130
     assert stderr.rstrip().endswith("error: interrupted; nothing was changed")
     assert list(model_dir(tmp_path).iterdir()) == []
+
+
+def test_target_gpu_is_exported_where_torch_has_fused_attention_and_refused_before_the_download_elsewhere(
+        server, tmp_path):
+    from export_model import has_sdpa
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("SMARTCROP_MODEL", None)
+    done = subprocess.run([PYTHON, str(COMMAND), "fetch", "--target", "gpu", "--url", f"{server}/good.pth"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    model = model_dir(tmp_path) / "dino_vits16.pt"
+    if not has_sdpa():  # Debian 12's torch 1.13
+        assert done.returncode == 1
+        assert re.fullmatch(r"error: --target gpu needs PyTorch >= 2\.0 for Python \(this is \S+\): export on the "
+                            r"GPU machine, or use --target cpu\n", done.stderr), done.stderr
+        assert "downloading" not in done.stderr and not model.exists()
+        return
+    assert done.returncode == 0, done.stderr
+    assert read_metadata(model)["target"] == "gpu"
+    info = subprocess.run([PYTHON, str(COMMAND), "info", str(model)], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert "  shaped for: GPU; optimizations: " in info.stdout and "sdpa_blocks" in info.stdout, info.stdout
