@@ -162,8 +162,9 @@ def say(text):
 
 
 def check_target(target):
-    """A GPU-shaped file needs torch >= 2.0 to export: said before any download."""
-    if target == "gpu" and not load_exporter().has_sdpa():
+    """Exporting needs torch, and a GPU-shaped file torch >= 2.0: said before any download."""
+    exporter = load_exporter()
+    if target == "gpu" and not exporter.has_sdpa():
         import torch
         raise CommandError(f"--target gpu needs PyTorch >= 2.0 for Python (this is {torch.__version__}): "
                            "export on the GPU machine, or use --target cpu")

@@ -130,7 +130,7 @@ def test_a_good_download_is_exported_checked_and_put_in_place_with_its_receipt(s
     meta = read_metadata(model)
     assert meta["checkpoint"] == url and meta["sha256"] == digest and meta["architecture"] == "vit_small"
     assert sorted(p.name for p in model_dir(tmp_path).iterdir()) == ["dino_vits16.pt"]  # no temporary left
-    assert "exporting vit_small and checking it (loaded back, one forward)" in done.stderr
+    assert "exporting vit_small for the CPU and checking it (loaded back, one forward)" in done.stderr
     # No terminal, no progress bar: the log holds no carriage returns.
     assert "\r" not in done.stderr
 
