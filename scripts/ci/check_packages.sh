@@ -162,10 +162,27 @@ for path in $ours; do
   [[ -d $path && ! -L $path ]] && continue  # shared folders (/usr/bin) stay
   [[ ! -e $path ]] || fail "left behind: $path"
 done
-# What the dependencies leave is listed, not failed on: apt itself Recommends ca-certificates,
-# so autoremove keeps it (with openssl, libssl3) once a dependency has pulled it in.
+# What the dependencies leave is listed: autoremove keeps a package that an installed one
+# Recommends or Suggests (APT::AutoRemove::SuggestsImportant is true by default), and the base
+# system's do: apt Recommends ca-certificates and Suggests dpkg-dev (which Recommends
+# build-essential) and gnupg. Nothing we pulled in may stay for any other reason (marked as
+# installed by hand, a dependency of ours left): with those two rules off, autoremove must
+# bring the package list back to what it was before the install.
 kept=$(packages | comm -13 "$work/packages-before" - | tr '\n' ' ')
 echo "  packages installed now that were not before: ${kept:-none}"
+if [[ -n $kept ]]; then
+  for p in $kept; do
+    why=$(apt-cache rdepends --installed --recommends --suggests --no-depends --no-pre-depends "$p" 2>/dev/null |
+      sed -n '3,$p' | tr -d ' |' | grep -vx "$p" | head -n 3 | tr '\n' ' ')
+    case $p in build-essential|ca-certificates|gnupg|dpkg-dev|systemd) echo "    $p: kept for ${why:-?}";; esac
+  done
+  apt-get autoremove --purge -y -q -o APT::AutoRemove::SuggestsImportant=false \
+    -o APT::AutoRemove::RecommendsImportant=false >"$work/autoremove-strict.log" 2>&1
+  grep -E '^[0-9]+ upgraded' "$work/autoremove-strict.log" || true
+  stuck=$(packages | comm -13 "$work/packages-before" - | tr '\n' ' ')
+  [[ -z $stuck ]] || fail "installed with the packages and not removable even when nothing suggests them: $stuck"
+  echo "  with Recommends and Suggests not counted, autoremove leaves no package the install brought"
+fi
 { comm -3 "$work/before" "$work/after" | grep -v -e /etc/ssl -e ca-certificates -e openssl -e libssl || true; } |
   sed 's/^\t*/  path that differs from before: /' | head -n 10 || true
 step "done: installed, used and purged cleanly"
