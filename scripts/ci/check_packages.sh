@@ -173,7 +173,7 @@ echo "  packages installed now that were not before: ${kept:-none}"
 if [[ -n $kept ]]; then
   for p in $kept; do
     why=$(apt-cache rdepends --installed --recommends --suggests --no-depends --no-pre-depends "$p" 2>/dev/null |
-      sed -n '3,$p' | tr -d ' |' | grep -vx "$p" | head -n 3 | tr '\n' ' ')
+      sed -n '3,$p' | tr -d ' |' | grep -vx "$p" | head -n 3 | tr '\n' ' ' || true)
     case $p in build-essential|ca-certificates|gnupg|dpkg-dev|systemd) echo "    $p: kept for ${why:-?}";; esac
   done
   apt-get autoremove --purge -y -q -o APT::AutoRemove::SuggestsImportant=false \
